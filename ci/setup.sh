@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything protoharness needs from Debian. Idempotent and non-interactive:
+# when every package is already present it touches nothing (no apt-get update either).
+set -euo pipefail
+
+PACKAGES=(
+    cmake make pkg-config
+    gcc clang llvm
+    libclang-rt-14-dev      # ASan/UBSan/libFuzzer runtimes: clang cannot link -fsanitize=* without it
+    afl++                   # afl-clang-fast, afl-fuzz, afl-cmin.bash, afl-tmin
+    libcmocka-dev           # unit tests
+    libhttp-parser-dev      # the peer for ci/bench.sh http
+    python3                 # JSON checks in integration tests
+    curl wget nodejs        # real clients for recording seed corpora
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages: ${missing[*]}; run ci/setup.sh as root" >&2
+    exit 1
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
