@@ -11,6 +11,7 @@ PACKAGES=(
     libcmocka-dev           # unit tests
     libhttp-parser-dev      # the peer for ci/bench.sh http
     python3                 # JSON checks in integration tests
+    bsdextrautils           # column, for the summary tables
     curl wget nodejs        # real clients for recording seed corpora
 )
 

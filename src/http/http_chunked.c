@@ -246,7 +246,7 @@ enum ph_status http_decode_chunked(struct http_chunked_decoder *dec, uint8_t *bu
 
         enum chunked_state next;
         if (s <= CH_EXT_AFTER_VALUE) {
-            if (++dec->line_len > HTTP_MAX_CHUNK_LINE)
+            if (c != CR && ++dec->line_len > HTTP_MAX_CHUNK_LINE)
                 return fail(dec, res, HTTP_ERR_CHUNK_LINE_TOO_LONG, in);
             next = size_line_byte(dec, c, &error);
         } else if (s == CH_SIZE_LF) {

@@ -584,8 +584,9 @@ static enum ph_status on_field(struct parser *ps, struct ph_slice name, struct p
             return on_host(ps, value, line);
         break;
     case 6:
+        /* RFC 9110 10.1.1: a server MUST ignore 100-continue from an HTTP/1.0 client. */
         if (token_equals(name, "expect") && token_equals(value, "100-continue"))
-            ps->req->expect_continue = true;
+            ps->req->expect_continue = ps->req->minor_version == 1;
         break;
     case 10:
         if (token_equals(name, "connection"))
