@@ -1,0 +1,48 @@
+/*
+ * Socket helpers: the only code in protoharness, with the other files of src/net/, that
+ * calls socket, bind, listen, accept4, connect, recv and send. In the style of redis's
+ * anet.c: each returns an fd or -1, writes "call: reason" into err, closes what it opened
+ * on every error path and retries EINTR itself.
+ */
+#ifndef NET_SOCKET_H
+#define NET_SOCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define NET_ERR_LEN 256
+
+/* Listens on a Unix socket of the given type (SOCK_SEQPACKET, SOCK_STREAM) at path,
+ * non-blocking, close-on-exec, mode 0600. A socket file left by a dead process is
+ * replaced; one with a live listener behind it is never unlinked (fails with EADDRINUSE).
+ * Returns the fd or -1. */
+int net_unix_listen(const char *path, int type, int backlog, char *err);
+
+/* Connects to a Unix socket of the given type; blocking unless nonblock. */
+int net_unix_connect(const char *path, int type, bool nonblock, char *err);
+
+/* Accepts one connection, non-blocking and close-on-exec. Returns the fd, or -1 with
+ * errno EAGAIN when there is none (err untouched), or -1 with err set. */
+int net_accept(int listen_fd, char *err);
+
+/* The peer's credentials (SO_PEERCRED). Returns 0 or -1. */
+int net_peer_uid(int fd, uid_t *uid, pid_t *pid, char *err);
+
+/* Sets SO_RCVBUF / SO_SNDBUF to at least bytes, using the FORCE variants when permitted
+ * (root may pass net.core.rmem_max). Returns the size the kernel granted, or -1. */
+int net_set_rcvbuf(int fd, int bytes, char *err);
+int net_set_sndbuf(int fd, int bytes, char *err);
+
+int net_set_nonblock(int fd, bool on, char *err);
+
+/* Receives one packet of a SOCK_SEQPACKET or SOCK_DGRAM socket without blocking. Returns
+ * the packet's real length, which is more than cap when it did not fit (the kernel has
+ * dropped the rest: MSG_TRUNC), 0 at end of stream, or -1 with errno (EAGAIN: none). */
+ssize_t net_recv_packet(int fd, void *buf, size_t cap);
+
+/* Sends one packet; blocks only when `block`. Returns 0, or -1 with errno (EAGAIN). A
+ * peer that went away is EPIPE, never SIGPIPE. */
+int net_send_packet(int fd, const void *buf, size_t len, bool block);
+
+#endif

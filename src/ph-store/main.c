@@ -1,0 +1,139 @@
+/* ph-store: argument parsing and wiring; the daemon is store_daemon.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "store_daemon.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ph-store --corpus DIR [options]\n"
+            "\n"
+            "Collects test cases sent on a Unix SOCK_SEQPACKET socket into a corpus that\n"
+            "afl-fuzz -i and libFuzzer read directly: DIR/<target>/<sha1>.\n"
+            "\n"
+            "  --corpus DIR        corpus root (created if missing)\n"
+            "  --socket PATH       socket to listen on (default %s), created 0600\n"
+            "  --raw TARGET        every packet is a case for TARGET, no acks (classic\n"
+            "                      afl-store.sock senders)\n"
+            "  --max-size BYTES    largest case (default %u, at most %u)\n"
+            "  --max-cases N       cases per target and kind (default %u)\n"
+            "  --max-bytes BYTES   payload bytes in the whole corpus (default %llu)\n"
+            "  --max-backlog BYTES log bytes not yet in the corpus before acks slow down\n"
+            "                      (default %llu)\n"
+            "  --allow-uid UID     also serve peers with this uid (repeatable; the daemon's\n"
+            "                      own uid is always allowed)\n"
+            "  -v, --verbose       log every client and every rejected packet\n"
+            "\n"
+            "SIGTERM/SIGINT: finish the batch, sync, write out the corpus, exit 0.\n"
+            "SIGUSR1: print statistics. Format and recovery: docs/store-protocol.md\n",
+            STORE_DEFAULT_SOCKET, STORE_DEFAULT_MAX_CASE, STORE_MAX_CASE_LIMIT,
+            STORE_DEFAULT_MAX_TARGET_CASES, (unsigned long long)STORE_DEFAULT_MAX_BYTES,
+            (unsigned long long)STORE_DEFAULT_MAX_BACKLOG);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct store_config cfg = {
+        .socket_path = STORE_DEFAULT_SOCKET,
+        .max_case = STORE_DEFAULT_MAX_CASE,
+        .max_target_cases = STORE_DEFAULT_MAX_TARGET_CASES,
+        .max_bytes = STORE_DEFAULT_MAX_BYTES,
+        .max_backlog = STORE_DEFAULT_MAX_BACKLOG,
+    };
+    cfg.allowed_uids[cfg.nallowed++] = getuid();
+
+    enum { OPT_MAX_SIZE = 256, OPT_MAX_CASES, OPT_MAX_BYTES, OPT_MAX_BACKLOG, OPT_ALLOW_UID };
+    static const struct option options[] = {
+        {"corpus", required_argument, NULL, 'c'},
+        {"socket", required_argument, NULL, 's'},
+        {"raw", required_argument, NULL, 'r'},
+        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+        {"max-cases", required_argument, NULL, OPT_MAX_CASES},
+        {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+        {"max-backlog", required_argument, NULL, OPT_MAX_BACKLOG},
+        {"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    uint64_t v;
+    while ((opt = getopt_long(argc, argv, "c:s:r:vh", options, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            cfg.corpus = optarg;
+            break;
+        case 's':
+            cfg.socket_path = optarg;
+            break;
+        case 'r':
+            if (!store_target_valid((const uint8_t *)optarg, strlen(optarg))) {
+                fprintf(stderr, "ph-store: --raw %s: %s\n", optarg,
+                        store_strerror(STORE_ERR_TARGET_INVALID));
+                return 64;
+            }
+            cfg.raw_target = optarg;
+            break;
+        case OPT_MAX_SIZE:
+            if (parse_u64(optarg, &v) != 0 || v == 0 || v > STORE_MAX_CASE_LIMIT) {
+                fprintf(stderr, "ph-store: --max-size takes 1..%u\n", STORE_MAX_CASE_LIMIT);
+                return 64;
+            }
+            cfg.max_case = (size_t)v;
+            break;
+        case OPT_MAX_CASES:
+        case OPT_MAX_BYTES:
+        case OPT_MAX_BACKLOG:
+            if (parse_u64(optarg, &v) != 0) {
+                fprintf(stderr, "ph-store: %s takes a whole number\n", argv[optind - 2]);
+                return 64;
+            }
+            if (opt == OPT_MAX_CASES)
+                cfg.max_target_cases = v;
+            else if (opt == OPT_MAX_BYTES)
+                cfg.max_bytes = v;
+            else
+                cfg.max_backlog = v;
+            break;
+        case OPT_ALLOW_UID:
+            if (parse_u64(optarg, &v) != 0 || cfg.nallowed == STORE_MAX_ALLOWED_UIDS) {
+                fprintf(stderr, "ph-store: --allow-uid takes a uid (at most %d)\n",
+                        STORE_MAX_ALLOWED_UIDS - 1);
+                return 64;
+            }
+            cfg.allowed_uids[cfg.nallowed++] = (uid_t)v;
+            break;
+        case 'v':
+            cfg.verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 64;
+        }
+    }
+    if (cfg.corpus == NULL || optind != argc) {
+        usage(stderr);
+        return 64;
+    }
+    return store_daemon_run(&cfg);
+}

@@ -1,0 +1,247 @@
+#include "store_materializer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/net_loop.h"
+
+int store_materialize_record(const struct store_dirs *dirs, const struct store_wal_record *rec)
+{
+    char target[STORE_MAX_TARGET_LEN + 1];
+    memcpy(target, rec->target, rec->target_len);
+    target[rec->target_len] = '\0';
+    return store_fs_write_case(dirs, target, rec->kind, rec->digest, rec->payload,
+                               rec->payload_len);
+}
+
+/* Reads one record back from its segment. The open segment is cached across calls. */
+struct segment_reader {
+    int fd;
+    uint64_t segment;
+    uint8_t *buf;
+    size_t cap;
+};
+
+static int read_record(const struct store_dirs *dirs, struct segment_reader *r,
+                       const struct store_wal_pos *pos, struct store_wal_record *rec)
+{
+    if (r->fd < 0 || r->segment != pos->segment) {
+        if (r->fd >= 0)
+            close(r->fd);
+        char name[32];
+        store_wal_segment_name(pos->segment, name);
+        r->fd = openat(dirs->wal, name, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0)
+            return -1;
+        r->segment = pos->segment;
+    }
+    if (pos->length > r->cap) {
+        uint8_t *b = realloc(r->buf, pos->length);
+        if (b == NULL)
+            return -1;
+        r->buf = b;
+        r->cap = pos->length;
+    }
+    size_t done = 0;
+    while (done < pos->length) {
+        ssize_t n = pread(r->fd, r->buf + done, pos->length - done, (off_t)(pos->offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            errno = n == 0 ? EIO : errno;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    if (store_wal_parse(r->buf, pos->length, rec) != pos->length) {
+        errno = EIO;
+        return -1;
+    }
+    return 0;
+}
+
+/* After a syncfs, every segment older than `keep` holds only records now safe in the
+ * corpus. */
+static void drop_segments(struct store_materializer *m, uint64_t keep)
+{
+    while (m->oldest_segment < keep) {
+        char name[32];
+        store_wal_segment_name(m->oldest_segment, name);
+        if (unlinkat(m->dirs->wal, name, 0) != 0 && errno != ENOENT)
+            return; /* try again after the next sync */
+        m->oldest_segment++;
+    }
+}
+
+/* Makes the files written so far durable, then drops the segments they came from. The
+ * segment still needed is the one of the next queued record, or the active one. */
+static void checkpoint(struct store_materializer *m)
+{
+    syncfs(m->dirs->root);
+    pthread_mutex_lock(&m->mu);
+    uint64_t keep = m->count > 0 ? m->queue[m->head].segment : m->active_segment;
+    pthread_mutex_unlock(&m->mu);
+    drop_segments(m, keep);
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void *materializer_main(void *arg)
+{
+    struct store_materializer *m = arg;
+    struct segment_reader reader = {.fd = -1};
+    uint64_t since_sync = 0;
+    uint64_t last_sync_ms = net_now_ms();
+
+    for (;;) {
+        pthread_mutex_lock(&m->mu);
+        while (m->count == 0 && !m->stopping && since_sync == 0)
+            pthread_cond_wait(&m->wake, &m->mu);
+        bool have = m->count > 0;
+        struct store_wal_pos pos = have ? m->queue[m->head] : (struct store_wal_pos){0};
+        bool stopping = m->stopping;
+        pthread_mutex_unlock(&m->mu);
+
+        if (!have) {
+            checkpoint(m);
+            since_sync = 0;
+            last_sync_ms = net_now_ms();
+            if (stopping)
+                break;
+            continue;
+        }
+
+        struct store_wal_record rec;
+        if (read_record(m->dirs, &reader, &pos, &rec) != 0 ||
+            store_materialize_record(m->dirs, &rec) != 0) {
+            /* Disk full or an I/O error: the record stays in the log and is retried. */
+            pthread_mutex_lock(&m->mu);
+            m->write_errors++;
+            m->last_errno = errno;
+            pthread_mutex_unlock(&m->mu);
+            if (stopping)
+                break; /* it stays in the log; the next start materializes it */
+            sleep_ms(STORE_RETRY_MS);
+            continue;
+        }
+
+        pthread_mutex_lock(&m->mu);
+        m->head = (m->head + 1) % m->cap;
+        m->count--;
+        m->queued_bytes -= pos.length;
+        m->written++;
+        pthread_mutex_unlock(&m->mu);
+
+        since_sync++;
+        if (since_sync >= STORE_SYNC_EVERY_FILES ||
+            net_now_ms() - last_sync_ms >= STORE_SYNC_EVERY_MS) {
+            checkpoint(m);
+            since_sync = 0;
+            last_sync_ms = net_now_ms();
+        }
+    }
+    if (reader.fd >= 0)
+        close(reader.fd);
+    free(reader.buf);
+    return NULL;
+}
+
+int store_materializer_start(struct store_materializer *m, const struct store_dirs *dirs,
+                             uint64_t oldest_segment, uint64_t active_segment, char *err)
+{
+    memset(m, 0, sizeof(*m));
+    m->dirs = dirs;
+    m->oldest_segment = oldest_segment;
+    m->active_segment = active_segment;
+    m->cap = 1024;
+    m->queue = malloc(m->cap * sizeof(*m->queue));
+    if (m->queue == NULL) {
+        snprintf(err, 256, "materializer: out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->wake, NULL);
+    int rc = pthread_create(&m->thread, NULL, materializer_main, m);
+    if (rc != 0) {
+        snprintf(err, 256, "pthread_create: %s", strerror(rc));
+        free(m->queue);
+        return -1;
+    }
+    return 0;
+}
+
+/* Doubles the ring, keeping the order. Called with mu held. */
+static int grow_queue(struct store_materializer *m)
+{
+    size_t cap = m->cap * 2;
+    struct store_wal_pos *q = malloc(cap * sizeof(*q));
+    if (q == NULL)
+        return -1;
+    for (size_t i = 0; i < m->count; i++)
+        q[i] = m->queue[(m->head + i) % m->cap];
+    free(m->queue);
+    m->queue = q;
+    m->cap = cap;
+    m->head = 0;
+    return 0;
+}
+
+int store_materializer_push(struct store_materializer *m, const struct store_wal_pos *pos,
+                            size_t n)
+{
+    pthread_mutex_lock(&m->mu);
+    for (size_t i = 0; i < n; i++) {
+        if (m->count == m->cap && grow_queue(m) != 0) {
+            pthread_mutex_unlock(&m->mu);
+            return -1;
+        }
+        m->queue[(m->head + m->count) % m->cap] = pos[i];
+        m->count++;
+        m->queued_bytes += pos[i].length;
+    }
+    pthread_cond_signal(&m->wake);
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
+void store_materializer_set_active(struct store_materializer *m, uint64_t segment)
+{
+    pthread_mutex_lock(&m->mu);
+    m->active_segment = segment;
+    pthread_mutex_unlock(&m->mu);
+}
+
+void store_materializer_backlog(struct store_materializer *m, uint64_t *records, uint64_t *bytes)
+{
+    pthread_mutex_lock(&m->mu);
+    *records = m->count;
+    *bytes = m->queued_bytes;
+    pthread_mutex_unlock(&m->mu);
+}
+
+void store_materializer_stop(struct store_materializer *m)
+{
+    pthread_mutex_lock(&m->mu);
+    m->stopping = true;
+    pthread_cond_signal(&m->wake);
+    pthread_mutex_unlock(&m->mu);
+    pthread_join(m->thread, NULL);
+    /* A clean stop with everything in the corpus leaves no log behind. */
+    if (m->count == 0) {
+        syncfs(m->dirs->root);
+        drop_segments(m, m->active_segment + 1);
+    }
+    free(m->queue);
+    m->queue = NULL;
+    pthread_mutex_destroy(&m->mu);
+    pthread_cond_destroy(&m->wake);
+}

@@ -1,0 +1,54 @@
+/*
+ * The materializer: a thread that turns committed log records into corpus files, in
+ * log order, and drops log segments once every record in them is in the corpus and a
+ * syncfs has made that durable. The main thread hands it positions and never waits for
+ * it, except to measure the backlog (backpressure) and at shutdown.
+ */
+#ifndef STORE_MATERIALIZER_H
+#define STORE_MATERIALIZER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store_fs.h"
+#include "store_wal.h"
+
+/* How often the thread makes its work durable and drops finished segments. */
+#define STORE_SYNC_EVERY_FILES 4096
+#define STORE_SYNC_EVERY_MS 1000
+/* Wait before retrying a record whose file could not be written (disk full). */
+#define STORE_RETRY_MS 200
+
+struct store_materializer {
+    const struct store_dirs *dirs;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    struct store_wal_pos *queue; /* ring of committed positions */
+    size_t cap, head, count;
+    uint64_t queued_bytes;
+    uint64_t active_segment; /* the segment the main thread appends to */
+    uint64_t oldest_segment; /* the oldest segment file that may still exist */
+    bool stopping;
+    /* statistics, read under mu */
+    uint64_t written;
+    uint64_t write_errors;
+    int last_errno;
+};
+
+int store_materializer_start(struct store_materializer *m, const struct store_dirs *dirs,
+                             uint64_t oldest_segment, uint64_t active_segment, char *err);
+/* Queues committed records (positions in log order). Returns 0 or -1 (out of memory). */
+int store_materializer_push(struct store_materializer *m, const struct store_wal_pos *pos,
+                            size_t n);
+void store_materializer_set_active(struct store_materializer *m, uint64_t segment);
+/* Records and bytes committed but not yet in the corpus. */
+void store_materializer_backlog(struct store_materializer *m, uint64_t *records, uint64_t *bytes);
+/* Finishes every queued record, syncs, drops the finished log, joins the thread. */
+void store_materializer_stop(struct store_materializer *m);
+
+/* Used by recovery too: writes one record at pos of segment fd as a corpus file. */
+int store_materialize_record(const struct store_dirs *dirs, const struct store_wal_record *rec);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * Client library of the store daemon (docs/store-protocol.md): connect, send cases with
+ * many in flight, collect the acks. A second, fire-and-forget mode never blocks a hot
+ * loop (a fuzzer or a server mirroring traffic) and counts what it had to drop.
+ */
+#ifndef STORE_CLIENT_H
+#define STORE_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "store/store.h"
+
+/* Cases sent and not yet acknowledged before store_client_send waits for acks. */
+#define STORE_CLIENT_WINDOW 1024
+
+struct store_client;
+
+/* Called for each run of acknowledged cases. */
+typedef void store_client_ack_fn(void *arg, const struct store_ack_run *run);
+
+/* Connects to the daemon at path. The daemon must run as expected_uid (anyone can bind a
+ * path in /tmp first): pass getuid() for "as me". With nowait, every send is
+ * fire-and-forget. max_case sizes the socket's send buffer for the largest case.
+ * Returns NULL with "what: why" in err (at least 256 bytes). */
+struct store_client *store_client_connect(const char *path, uid_t expected_uid, bool nowait,
+                                          size_t max_case, char *err);
+void store_client_close(struct store_client *c);
+
+/* Sends one case; blocks only while STORE_CLIENT_WINDOW cases await acks, reading acks
+ * (and calling fn) meanwhile. Stores the case's sequence number in *seq. Returns 0, or -1
+ * with err set (the daemon went away, or the case is invalid). */
+int store_client_send(struct store_client *c, const char *target, enum store_kind kind,
+                      const uint8_t *data, size_t len, uint32_t *seq,
+                      store_client_ack_fn *fn, void *arg, char *err);
+
+/* Waits until every case sent is acknowledged. Returns 0 or -1 with err set. */
+int store_client_drain(struct store_client *c, store_client_ack_fn *fn, void *arg, char *err);
+
+/* Fire-and-forget: returns true when the case went into the socket, false when it was
+ * dropped because the daemon is busy (counted) or gone. Acks are read and discarded. */
+bool store_client_send_nowait(struct store_client *c, const char *target, enum store_kind kind,
+                              const uint8_t *data, size_t len);
+uint64_t store_client_dropped(const struct store_client *c);
+
+/* Sends bytes as one packet with no header: for daemons in --raw mode. Blocking. */
+int store_client_send_raw(struct store_client *c, const uint8_t *data, size_t len, char *err);
+
+#endif
