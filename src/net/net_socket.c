@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -162,12 +163,18 @@ int net_set_sndbuf(int fd, int bytes, char *err)
     return set_buffer(fd, SO_SNDBUF, SO_SNDBUFFORCE, bytes, "setsockopt(SO_SNDBUF)", err);
 }
 
-ssize_t net_recv_packet(int fd, void *buf, size_t cap)
+ssize_t net_recv_packet(int fd, void *buf, size_t cap, bool *eof)
 {
+    *eof = false;
     for (;;) {
         ssize_t n = recv(fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n == 0) {
+            /* The peer's shutdown shows as POLLRDHUP; an empty packet does not. */
+            struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+            *eof = poll(&p, 1, 0) != 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+        }
         return n;
     }
 }

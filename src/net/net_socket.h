@@ -38,8 +38,9 @@ int net_set_nonblock(int fd, bool on, char *err);
 
 /* Receives one packet of a SOCK_SEQPACKET or SOCK_DGRAM socket without blocking. Returns
  * the packet's real length, which is more than cap when it did not fit (the kernel has
- * dropped the rest: MSG_TRUNC), 0 at end of stream, or -1 with errno (EAGAIN: none). */
-ssize_t net_recv_packet(int fd, void *buf, size_t cap);
+ * dropped the rest: MSG_TRUNC), or -1 with errno (EAGAIN: none). A SEQPACKET recv returns
+ * 0 both for an empty packet and at end of stream: *eof tells them apart. */
+ssize_t net_recv_packet(int fd, void *buf, size_t cap, bool *eof);
 
 /* Sends one packet; blocks only when `block`. Returns 0, or -1 with errno (EAGAIN). A
  * peer that went away is EPIPE, never SIGPIPE. */

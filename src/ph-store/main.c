@@ -26,6 +26,8 @@ static void usage(FILE *out)
             "  --max-bytes BYTES   payload bytes in the whole corpus (default %llu)\n"
             "  --max-backlog BYTES log bytes not yet in the corpus before acks slow down\n"
             "                      (default %llu)\n"
+            "  --min-free BYTES    free space to keep on the corpus filesystem (default:\n"
+            "                      the smaller of 64 MiB and a tenth of it)\n"
             "  --allow-uid UID     also serve peers with this uid (repeatable; the daemon's\n"
             "                      own uid is always allowed)\n"
             "  -v, --verbose       log every client and every rejected packet\n"
@@ -59,7 +61,14 @@ int main(int argc, char **argv)
     };
     cfg.allowed_uids[cfg.nallowed++] = getuid();
 
-    enum { OPT_MAX_SIZE = 256, OPT_MAX_CASES, OPT_MAX_BYTES, OPT_MAX_BACKLOG, OPT_ALLOW_UID };
+    enum {
+        OPT_MAX_SIZE = 256,
+        OPT_MAX_CASES,
+        OPT_MAX_BYTES,
+        OPT_MAX_BACKLOG,
+        OPT_MIN_FREE,
+        OPT_ALLOW_UID,
+    };
     static const struct option options[] = {
         {"corpus", required_argument, NULL, 'c'},
         {"socket", required_argument, NULL, 's'},
@@ -68,6 +77,7 @@ int main(int argc, char **argv)
         {"max-cases", required_argument, NULL, OPT_MAX_CASES},
         {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
         {"max-backlog", required_argument, NULL, OPT_MAX_BACKLOG},
+        {"min-free", required_argument, NULL, OPT_MIN_FREE},
         {"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -101,6 +111,7 @@ int main(int argc, char **argv)
         case OPT_MAX_CASES:
         case OPT_MAX_BYTES:
         case OPT_MAX_BACKLOG:
+        case OPT_MIN_FREE:
             if (parse_u64(optarg, &v) != 0) {
                 fprintf(stderr, "ph-store: %s takes a whole number\n", argv[optind - 2]);
                 return 64;
@@ -109,8 +120,10 @@ int main(int argc, char **argv)
                 cfg.max_target_cases = v;
             else if (opt == OPT_MAX_BYTES)
                 cfg.max_bytes = v;
-            else
+            else if (opt == OPT_MAX_BACKLOG)
                 cfg.max_backlog = v;
+            else
+                cfg.min_free = v;
             break;
         case OPT_ALLOW_UID:
             if (parse_u64(optarg, &v) != 0 || cfg.nallowed == STORE_MAX_ALLOWED_UIDS) {

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -80,6 +81,8 @@ struct daemon {
     struct batch_case *batch_cases;
     size_t batch_n, batch_cap;
     bool backpressure;
+    int64_t space_left; /* bytes this batch may still put on disk; see update_space */
+    bool disk_full;     /* the last case was refused for space: log transitions only */
     uint8_t *rbuf;
     size_t rcap;
     EVP_MD *sha1;
@@ -227,6 +230,43 @@ static int batch_reserve(struct daemon *d)
     return 0;
 }
 
+/* Disk space: a case takes room twice for a while (log record, then corpus file), and
+ * the backlog's files are still to be written. What is left after those and the reserve
+ * is what new cases may use; refreshed once per loop iteration. */
+static void update_space(struct daemon *d)
+{
+    struct statvfs vfs;
+    if (fstatvfs(d->dirs.root, &vfs) != 0) {
+        d->space_left = INT64_MAX;
+        return;
+    }
+    uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+    uint64_t total = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+    uint64_t reserve = d->cfg->min_free;
+    if (reserve == 0)
+        reserve = total / 10 < STORE_DEFAULT_MIN_FREE ? total / 10 : STORE_DEFAULT_MIN_FREE;
+    uint64_t records = 0, backlog = 0;
+    if (d->mat_running)
+        store_materializer_backlog(&d->mat, &records, &backlog);
+    d->space_left = (int64_t)avail - (int64_t)reserve - (int64_t)backlog - (int64_t)d->wal.batch_len;
+}
+
+static bool take_space(struct daemon *d, size_t bytes)
+{
+    /* file blocks are rounded up: count a block for each copy */
+    int64_t need = 2 * (int64_t)(STORE_WAL_HEADER_LEN + bytes + STORE_PUNCH_ALIGN);
+    bool ok = d->space_left >= need;
+    if (ok)
+        d->space_left -= need;
+    if (ok == d->disk_full) {
+        d->disk_full = !ok;
+        logf_(ok ? "space on the corpus filesystem again: accepting cases"
+                 : "corpus filesystem nearly full: rejecting cases with NO_SPACE until space "
+                   "returns");
+    }
+    return ok;
+}
+
 /* Decides one decoded case: duplicate, limit reject, or a new log record. */
 static void handle_case(struct daemon *d, struct client *c, const struct store_case *sc)
 {
@@ -249,9 +289,12 @@ static void handle_case(struct daemon *d, struct client *c, const struct store_c
         reason = STORE_ERR_TARGET_FULL;
     } else if (d->index.bytes + sc->data.len > d->cfg->max_bytes) {
         reason = STORE_ERR_STORE_FULL;
+    } else if (!take_space(d, sc->target.len + sc->data.len)) {
+        reason = STORE_ERR_NO_SPACE;
     } else if (batch_reserve(d) != 0 ||
-               store_wal_append(&d->wal, (uint8_t)sc->kind, digest, sc->target.ptr,
-                                sc->target.len, sc->data.ptr, sc->data.len,
+               store_wal_append(&d->wal, (uint8_t)sc->kind, digest,
+                                (const uint8_t *)d->index.targets[target].name,
+                                strlen(d->index.targets[target].name), sc->data.ptr, sc->data.len,
                                 &d->batch_pos[d->batch_n]) != 0 ||
                store_index_add(&d->index, (uint16_t)target, (uint8_t)sc->kind, digest,
                                d->batch_pos[d->batch_n].lsn, sc->data.len) == NULL) {
@@ -308,7 +351,8 @@ static void handle_packet(struct daemon *d, struct client *c, size_t len)
 static void read_client(struct daemon *d, struct client *c)
 {
     for (int i = 0; i < STORE_READS_PER_WAKE && !d->backpressure; i++) {
-        ssize_t n = net_recv_packet(c->fd, d->rbuf, d->rcap);
+        bool eof;
+        ssize_t n = net_recv_packet(c->fd, d->rbuf, d->rcap, &eof);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
@@ -317,7 +361,7 @@ static void read_client(struct daemon *d, struct client *c)
             client_close(d, c);
             return;
         }
-        if (n == 0) {
+        if (eof) {
             client_close(d, c);
             return;
         }
@@ -382,6 +426,7 @@ static void before_wait(struct net_loop *loop, void *arg)
 {
     (void)loop;
     commit(arg);
+    update_space(arg);
 }
 
 /* Backpressure: past the backlog bound, stop reading; resume below half of it. */
@@ -512,6 +557,20 @@ static int compare_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* From a zero byte at off inside a punched hole: the offset of the next record, found
+ * by its magic and checked by its CRC, or size. */
+static size_t skip_hole(const uint8_t *map, size_t size, size_t off)
+{
+    while (off < size && map[off] == 0)
+        off++;
+    for (; off + STORE_WAL_HEADER_LEN <= size; off++) {
+        struct store_wal_record rec;
+        if (map[off] == 'P' && store_wal_parse(map + off, size - off, &rec) != 0)
+            return off;
+    }
+    return size;
+}
+
 /* Replays one segment: every whole, valid record not yet in the corpus is written to it.
  * A torn record (a crash mid-write) ends the segment: it was never acknowledged. */
 static int replay_segment(struct daemon *d, uint64_t segment, uint64_t *replayed, uint64_t *max_lsn,
@@ -542,6 +601,12 @@ static int replay_segment(struct daemon *d, uint64_t segment, uint64_t *replayed
     while (off < size) {
         struct store_wal_record rec;
         size_t n = store_wal_parse(map + off, size - off, &rec);
+        if (n == 0 && map[off] == 0) {
+            /* A punched hole (records already in the corpus): the next record starts
+             * after it, possibly inside the block where the hole ended. */
+            off = skip_hole(map, size, off);
+            continue;
+        }
         if (n == 0) {
             logf_("log %s: %zu bytes after offset %zu are not a whole record: ignored (never "
                   "acknowledged)", name, size - off, off);
@@ -715,6 +780,7 @@ static int setup(struct daemon *d, char *err)
         return -1;
     }
     net_loop_before_wait(d->loop, before_wait, d);
+    update_space(d);
     return 0;
 }
 
@@ -730,8 +796,16 @@ static void teardown(struct daemon *d, bool listening)
         unlink(d->cfg->socket_path); /* ours: we bound it */
     }
     if (d->mat_running) {
+        uint64_t records, bytes;
         store_materializer_stop(&d->mat);
         d->mat_running = false;
+        records = d->mat.count;
+        bytes = d->mat.queued_bytes;
+        if (records > 0)
+            logf_("%llu cases (%llu bytes) could not be written to the corpus (%s): they stay "
+                  "in the log, and the next start writes them",
+                  (unsigned long long)records, (unsigned long long)bytes,
+                  strerror(d->mat.last_errno));
     }
     store_wal_close(&d->wal);
     net_loop_destroy(d->loop);

@@ -19,6 +19,10 @@
 #define STORE_DEFAULT_MAX_BYTES (64ull << 30)
 /* Log bytes not yet in the corpus before the daemon stops reading (backpressure). */
 #define STORE_DEFAULT_MAX_BACKLOG (2ull << 30)
+/* Free space kept on the corpus filesystem by default: the smaller of this and a tenth of
+ * the filesystem. Cases that would eat into it are rejected with NO_SPACE, so the log
+ * never takes the room its own cases need to become corpus files. */
+#define STORE_DEFAULT_MIN_FREE (64ull << 20)
 
 struct store_config {
     const char *corpus;
@@ -28,6 +32,7 @@ struct store_config {
     uint64_t max_target_cases; /* per target and kind */
     uint64_t max_bytes;        /* payload bytes in the whole corpus */
     uint64_t max_backlog;
+    uint64_t min_free; /* bytes kept free on the corpus filesystem; 0: automatic */
     uid_t allowed_uids[STORE_MAX_ALLOWED_UIDS];
     size_t nallowed;
     bool verbose;

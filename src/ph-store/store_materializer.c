@@ -78,8 +78,34 @@ static void drop_segments(struct store_materializer *m, uint64_t keep)
     }
 }
 
-/* Makes the files written so far durable, then drops the segments they came from. The
- * segment still needed is the one of the next queued record, or the active one. */
+/* Compaction within a segment: the blocks of records already in the corpus (and synced)
+ * are given back to the filesystem with a hole, so a long-lived active segment does not
+ * hold the disk twice. Recovery reads holes as zeros and skips them. */
+static void punch_done_records(struct store_materializer *m)
+{
+    if (m->done_end == 0)
+        return;
+    if (m->punched_segment != m->done_segment) {
+        m->punched_segment = m->done_segment;
+        m->punched_end = 0;
+    }
+    uint64_t end = m->done_end / STORE_PUNCH_ALIGN * STORE_PUNCH_ALIGN;
+    if (end <= m->punched_end)
+        return;
+    char name[32];
+    store_wal_segment_name(m->done_segment, name);
+    int fd = openat(m->dirs->wal, name, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)m->punched_end,
+                  (off_t)(end - m->punched_end)) == 0)
+        m->punched_end = end;
+    close(fd);
+}
+
+/* Makes the files written so far durable, then drops the segments they came from and
+ * punches out the finished part of the one still in use. The segment still needed is the
+ * one of the next queued record, or the active one. */
 static void checkpoint(struct store_materializer *m)
 {
     syncfs(m->dirs->root);
@@ -87,6 +113,8 @@ static void checkpoint(struct store_materializer *m)
     uint64_t keep = m->count > 0 ? m->queue[m->head].segment : m->active_segment;
     pthread_mutex_unlock(&m->mu);
     drop_segments(m, keep);
+    if (m->done_segment >= keep)
+        punch_done_records(m);
 }
 
 static void sleep_ms(unsigned ms)
@@ -141,6 +169,8 @@ static void *materializer_main(void *arg)
         m->written++;
         pthread_mutex_unlock(&m->mu);
 
+        m->done_segment = pos.segment;
+        m->done_end = pos.offset + pos.length;
         since_sync++;
         if (since_sync >= STORE_SYNC_EVERY_FILES ||
             net_now_ms() - last_sync_ms >= STORE_SYNC_EVERY_MS) {

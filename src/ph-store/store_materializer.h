@@ -17,6 +17,8 @@
 /* How often the thread makes its work durable and drops finished segments. */
 #define STORE_SYNC_EVERY_FILES 4096
 #define STORE_SYNC_EVERY_MS 1000
+/* Holes are punched in whole blocks of this size. */
+#define STORE_PUNCH_ALIGN 4096
 /* Wait before retrying a record whose file could not be written (disk full). */
 #define STORE_RETRY_MS 200
 
@@ -31,6 +33,9 @@ struct store_materializer {
     uint64_t active_segment; /* the segment the main thread appends to */
     uint64_t oldest_segment; /* the oldest segment file that may still exist */
     bool stopping;
+    /* compaction: the end of the last record written out, and how far its segment has
+     * been hole-punched (only this thread touches these) */
+    uint64_t done_segment, done_end, punched_segment, punched_end;
     /* statistics, read under mu */
     uint64_t written;
     uint64_t write_errors;

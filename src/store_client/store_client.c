@@ -77,14 +77,15 @@ static int read_acks(struct store_client *c, bool block, store_client_ack_fn *fn
                 return -1;
             }
         }
-        ssize_t n = net_recv_packet(c->fd, c->ack_buf, sizeof(c->ack_buf));
+        bool eof;
+        ssize_t n = net_recv_packet(c->fd, c->ack_buf, sizeof(c->ack_buf), &eof);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             if (block)
                 continue;
             return 0;
         }
         if (n <= 0) {
-            snprintf(err, 256, "store daemon: %s", n == 0 ? "closed the connection" : strerror(errno));
+            snprintf(err, 256, "store daemon: %s", eof || n == 0 ? "closed the connection" : strerror(errno));
             return -1;
         }
         struct store_ack ack;

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Integration tests of ph-store: the real daemon, real clients, its corpus on a tmpfs
+# this test mounts (mass deletion on the VM's disk slows later file creation for
+# minutes). Every daemon it starts, it stops; the mounts go on exit.
+#
+#   test_store.sh BIN_DIR SOURCE_DIR
+set -euo pipefail
+
+bin=$(cd "$1" && pwd)
+src=$(cd "$2" && pwd)
+store=$bin/ph-store
+send=$bin/ph-send
+torture=$bin/store_torture
+
+work=$(mktemp -d /tmp/ph-store-test.XXXXXX)
+: >"$work/daemon.log"
+pids=()
+mounts=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    for m in "${mounts[@]}"; do umount -l "$m" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+pass=0
+fail=0
+ok() { echo "ok   $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+check() { # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+# A tmpfs of SIZE at DIR when we may mount; else a plain folder (and ENOSPC is skipped).
+can_mount=1
+make_fs() {
+    mkdir -p "$1"
+    if [ "$can_mount" = 1 ] && mount -t tmpfs -o "size=$2" tmpfs "$1" 2>/dev/null; then
+        mounts+=("$1")
+        return 0
+    fi
+    can_mount=0
+    return 1
+}
+
+daemon_pid=
+start_daemon() { # start_daemon CORPUS SOCKET [ARGS...]
+    local corpus=$1 sock=$2
+    shift 2
+    # Ready when it logs "serving": a stale socket file may be there before it is.
+    local before
+    before=$(grep -c "serving" "$work/daemon.log" || true)
+    "$store" --corpus "$corpus" --socket "$sock" "$@" 2>>"$work/daemon.log" &
+    daemon_pid=$!
+    pids+=("$daemon_pid")
+    for _ in $(seq 600); do
+        [ "$(grep -c "serving" "$work/daemon.log" || true)" -gt "$before" ] && return 0
+        kill -0 "$daemon_pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+stop_daemon() { # SIGTERM, and wait for a clean exit
+    kill -TERM "$daemon_pid"
+    local rc=0
+    wait "$daemon_pid" || rc=$?
+    return $rc
+}
+no_leftovers() { # nothing in tmp/ and no log after a clean stop
+    [ -z "$(ls -A "$1/.store/tmp")" ] && [ -z "$(ls -A "$1/.store/wal")" ]
+}
+
+make_fs "$work/fs" 2g || echo "note: cannot mount tmpfs here; using $work/fs on the disk"
+fs=$work/fs
+
+echo "== 64 clients at once, thousands of cases each"
+start_daemon "$fs/c1" "$work/s1.sock"
+check "64 clients x 2000 cases: all acknowledged" \
+    "$torture" stream "$work/s1.sock" many 64 2000 200 1 "$work/acks1"
+kill -USR1 "$daemon_pid"
+check "clean shutdown on SIGTERM exits 0" stop_daemon
+check "every acknowledged case on disk once, byte for byte" \
+    "$torture" verify "$fs/c1" many 1 200 "$work/acks1"
+check "socket removed, log and tmp empty after shutdown" \
+    bash -c "[ ! -e '$work/s1.sock' ] && [ -z \"\$(ls -A '$fs/c1/.store/tmp' '$fs/c1/.store/wal' | grep -v :)\" ]"
+check "statistics printed on SIGUSR1" grep -q "stats (SIGUSR1)" "$work/daemon.log"
+expected=$((64 * (2000 - (2000 - 1) / 10))) # every 10th case, from the 10th, repeats one
+check "distinct cases stored: $expected" \
+    test "$(find "$fs/c1/many" -type f | wc -l)" -eq "$expected"
+
+echo "== kill -9 in the middle of a stream, then restart"
+start_daemon "$fs/c2" "$work/s2.sock"
+"$torture" stream "$work/s2.sock" crashy 16 20000 300 2 "$work/acks2" 2>/dev/null &
+stream_pid=$!
+sleep 1.5
+kill -9 "$daemon_pid"
+wait "$stream_pid" || true
+acked=$(cat "$work"/acks2/* | wc -l)
+check "some cases were acknowledged before the kill ($acked)" test "$acked" -gt 0
+check "the dead daemon left its socket file" test -S "$work/s2.sock"
+check "a new daemon replaces the stale socket and recovers" start_daemon "$fs/c2" "$work/s2.sock"
+check "clean shutdown after recovery" stop_daemon
+check "no acknowledged case lost, no partial file" \
+    "$torture" verify "$fs/c2" crashy 2 300 "$work/acks2"
+check "recovery logged" grep -q "recovered:" "$work/daemon.log"
+
+echo "== a live socket is never stolen"
+start_daemon "$fs/c3" "$work/s3.sock"
+live=$daemon_pid
+if "$store" --corpus "$fs/c3b" --socket "$work/s3.sock" 2>>"$work/daemon.log"; then
+    bad "a second daemon started on a live socket"
+else
+    ok "a second daemon refuses a live socket"
+fi
+check "the first daemon still serves" "$send" --socket "$work/s3.sock" --target t "$0"
+check "a second daemon refuses a corpus in use" \
+    bash -c "! '$store' --corpus '$fs/c3' --socket '$work/other.sock' 2>>'$work/daemon.log'"
+
+echo "== malformed, oversized, empty and truncated packets"
+daemon_pid=$live
+stop_daemon
+start_daemon "$fs/c4" "$work/s4.sock" --max-size 4096
+check "each gets its named reject; the connection stays up" \
+    "$torture" malformed "$work/s4.sock" 4096
+check "the daemon is still alive" kill -0 "$daemon_pid"
+
+echo "== peers: socket mode and uid"
+check "the socket file is 0600" test "$(stat -c %a "$work/s4.sock")" = 600
+nobody=$(id -u nobody 2>/dev/null || echo 65534)
+if [ "$(id -u)" = 0 ]; then
+    chmod 0755 "$work" # let the other uid reach the socket file; its own mode decides
+    check "another uid cannot open a 0600 socket" "$torture" foreign "$work/s4.sock" "$nobody"
+    chmod 0666 "$work/s4.sock"
+    check "another uid that gets through is cut off (SO_PEERCRED)" \
+        bash -c "'$torture' foreign '$work/s4.sock' '$nobody'; test \$? = 10"
+    check "the refusal is logged" grep -q "refused a client" "$work/daemon.log"
+else
+    echo "skip foreign-uid tests: need root to change uid"
+fi
+check "a client refuses a daemon of another uid" \
+    bash -c "! '$send' --socket '$work/s4.sock' --target t --expect-uid 4242 '$0' 2>/dev/null"
+stop_daemon
+
+echo "== raw mode: bare packets, no acks"
+start_daemon "$fs/c5" "$work/s5.sock" --raw rawtarget
+check "ph-send --raw sends a directory" "$send" --socket "$work/s5.sock" --raw "$src/corpus/http_request"
+sleep 0.5
+stop_daemon
+check "raw cases are in the corpus" \
+    test "$(ls "$fs/c5/rawtarget" | wc -l)" -eq "$(ls "$src/corpus/http_request" | wc -l)"
+
+echo "== a full disk"
+if make_fs "$work/small" 3m; then
+    start_daemon "$work/small/c" "$work/s6.sock"
+    "$torture" stream "$work/s6.sock" full 4 400 4000 3 "$work/acks6" --allow-rejects || true
+    rejected=$(grep -c rejected "$work"/acks6/* | awk -F: '{s += $2} END {print s}')
+    check "cases past the space are rejected ($rejected), not lost" test "$rejected" -gt 0
+    check "the daemon keeps running" kill -0 "$daemon_pid"
+    check "the full disk is logged" grep -q "nearly full" "$work/daemon.log"
+    check "clean shutdown" stop_daemon
+    check "every acknowledged case is whole; nothing partial" \
+        "$torture" verify "$work/small/c" full 3 4000 "$work/acks6"
+else
+    echo "skip ENOSPC test: cannot mount a small tmpfs here"
+fi
+
+echo
+if [ "$fail" -gt 0 ]; then
+    echo "--- daemon log (last 40 lines)"
+    tail -n 40 "$work/daemon.log"
+fi
+echo "store integration: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
