@@ -13,6 +13,9 @@ PACKAGES=(
     python3                 # JSON checks in integration tests
     bsdextrautils           # column, for the summary tables
     curl wget nodejs        # real clients for recording seed corpora
+    libssl-dev              # libcrypto: SHA-1 names of corpus files, base64
+    zlib1g-dev              # crc32 of the store's write-ahead log records
+    valgrind                # ci/bench.sh http --callgrind
 )
 
 missing=()
