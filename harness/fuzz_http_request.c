@@ -80,11 +80,12 @@ static void check_invariants(enum ph_status st, const struct http_request *req,
     }
 }
 
-/* The vector scanners must stop exactly where the plain loops stop. */
+/* The vector scanners must stop exactly where the plain loops stop. Sixteen start
+ * offsets cover every alignment of a 16-byte load. */
 static void check_scanners(const uint8_t *data, size_t size)
 {
 #ifdef HTTP_SCAN_SSE2
-    for (size_t pos = 0; pos < size && pos < 32; pos++) {
+    for (size_t pos = 0; pos < size && pos < 16; pos++) {
         FUZZ_CHECK(http_scan_value_sse2(data, pos, size) == http_scan_value_plain(data, pos, size));
         FUZZ_CHECK(http_scan_target_sse2(data, pos, size) ==
                    http_scan_target_plain(data, pos, size));
