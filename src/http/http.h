@@ -54,6 +54,7 @@
     X(CHUNKED_NOT_FINAL, 400, "chunked is not the final transfer coding")                      \
     X(CHUNKED_REPEATED, 400, "chunked applied more than once")                                 \
     X(TRANSFER_CODING_UNSUPPORTED, 501, "transfer coding not implemented")                     \
+    X(CONNECT_WITH_CONTENT, 400, "CONNECT request with content")                               \
     X(CHUNK_SIZE, 400, "malformed chunk-size")                                                 \
     X(CHUNK_SIZE_OVERFLOW, 400, "chunk-size too large")                                        \
     X(CHUNK_EXTENSION, 400, "malformed chunk extension")                                       \

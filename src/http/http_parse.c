@@ -27,7 +27,9 @@ struct parser {
 
     size_t host_count;
     bool has_content_length;
+    size_t cl_offset; /* the last Content-Length field line */
     bool has_transfer_encoding;
+    bool is_connect;
     bool connection_close;
     bool connection_keep_alive;
     /* Transfer-Encoding codings across all its field lines (RFC 9110 5.3: one list). */
@@ -266,6 +268,7 @@ static enum ph_status parse_target(struct parser *ps, size_t *pos, size_t lim,
 {
     struct http_request *req = ps->req;
     bool is_connect = req->method.len == 7 && memcmp(req->method.ptr, "CONNECT", 7) == 0;
+    ps->is_connect = is_connect;
     bool is_options = req->method.len == 7 && memcmp(req->method.ptr, "OPTIONS", 7) == 0;
     size_t start = *pos;
     if (start == lim)
@@ -429,6 +432,7 @@ static enum ph_status on_content_length(struct parser *ps, struct ph_slice value
     if (ps->has_transfer_encoding)
         return reject(ps, HTTP_ERR_TRANSFER_ENCODING_WITH_CONTENT_LENGTH, line);
     ps->has_content_length = true;
+    ps->cl_offset = line;
     ps->req->content_length = n;
     return PH_OK;
 }
@@ -713,6 +717,14 @@ static enum ph_status check_framing(struct parser *ps, size_t empty_line)
         req->framing = HTTP_FRAMING_CHUNKED;
     } else if (ps->has_content_length) {
         req->framing = HTTP_FRAMING_LENGTH;
+    }
+
+    /* RFC 9110 9.3.6: "A CONNECT request message does not have content"; after the head
+     * the bytes belong to the tunnel. A length or chunked body would make a front end
+     * that tunnels and one that reads a body see different requests: smuggling. */
+    if (ps->is_connect && (req->framing == HTTP_FRAMING_CHUNKED || req->content_length > 0)) {
+        size_t at = req->framing == HTTP_FRAMING_CHUNKED ? ps->te_offset : ps->cl_offset;
+        return reject(ps, HTTP_ERR_CONNECT_WITH_CONTENT, at);
     }
 
     /* RFC 9112 9.3: "close" ends persistence; HTTP/1.0 persists only on "keep-alive". */
