@@ -16,6 +16,9 @@ PACKAGES=(
     libssl-dev              # libcrypto: SHA-1 names of corpus files, base64
     zlib1g-dev              # crc32 of the store's write-ahead log records
     valgrind                # ci/bench.sh http --callgrind
+    libpcap-dev             # ph-parse chao and ph-chao capture read and write pcap files
+    tshark                  # the CHAO integration tests cross-check ph-parse chao with Wireshark
+    iproute2                # ip netns and veth pairs for the CHAO integration tests
 )
 
 missing=()
@@ -36,5 +39,7 @@ fi
 
 echo "setup: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# tshark's wireshark-common asks whether non-root users may capture; answer no beforehand.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

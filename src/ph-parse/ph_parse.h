@@ -12,5 +12,6 @@ enum {
 };
 
 int ph_parse_http(int argc, char **argv);
+int ph_parse_chao(int argc, char **argv);
 
 #endif

@@ -152,6 +152,26 @@ stop_daemon
 check "raw cases are in the corpus" \
     test "$(ls "$fs/c5/rawtarget" | wc -l)" -eq "$(ls "$src/corpus/http_request" | wc -l)"
 
+echo "== --record: a live shell mirrors what it receives into the store"
+if [ -x "$bin/ph-chao" ]; then
+    start_daemon "$fs/c7" "$work/s7.sock"
+    port=$((40000 + RANDOM % 20000))
+    "$bin/ph-chao" serve --udp "127.0.0.1:$port" --record "$work/s7.sock" --quiet \
+        2>>"$work/daemon.log" &
+    chao_pid=$!
+    pids+=("$chao_pid")
+    sleep 0.3
+    "$bin/ph-chao" send --udp "127.0.0.1:$port" "recorded one" >/dev/null
+    "$bin/ph-chao" send --udp "127.0.0.1:$port" "recorded two" >/dev/null
+    sleep 0.3
+    kill -TERM "$chao_pid"
+    wait "$chao_pid" || true
+    stop_daemon
+    check "both requests are chao_frame cases" test "$(ls "$fs/c7/chao_frame" | wc -l)" -eq 2
+else
+    echo "skip --record test: ph-chao not built"
+fi
+
 echo "== a full disk"
 if make_fs "$work/small" 3m; then
     start_daemon "$work/small/c" "$work/s6.sock"

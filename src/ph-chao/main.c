@@ -1,0 +1,247 @@
+/* ph-chao: serve, send and capture CHAO frames (docs/chao.md). Argument parsing and
+ * wiring only; the subcommands are in chao_serve.c, chao_send.c and chao_capture.c. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ph_chao.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: ph-chao serve   (--iface IF | --udp ADDR:PORT) [--no-ring] [--seconds S] [--quiet]\n"
+          "                       [--record SOCKET]\n"
+          "       ph-chao send    (--iface IF | --udp ADDR:PORT) [--to MAC] [--vlan ID]...\n"
+          "                       [--bare] [--type request|reply|error] [--seq N]\n"
+          "                       [--timeout MS] [--retries N] [--no-wait] MESSAGE\n"
+          "       ph-chao capture --iface IF -w FILE.pcap [--chao-only] [--count N]\n"
+          "\n"
+          "  serve    answer CHAO requests (native: a reply with the same seq and body; bare:\n"
+          "           the original reply text); never replies, errors, own frames, garbage\n"
+          "  send     send one request (to the broadcast address unless --to) and print the\n"
+          "           reply's body; --vlan tags the frame itself (up to two, outermost first)\n"
+          "  capture  write every frame of IF (or, --chao-only, the CHAO ones) to a pcap\n"
+          "  --udp    the same CHAO/1 messages in UDP datagrams: no CAP_NET_RAW needed\n"
+          "  --record mirror every frame serve receives into the ph-store at SOCKET as a\n"
+          "           chao_frame case (never blocks: drops and counts when the store is busy)\n"
+          "\n"
+          "exit status: 0 ok, 1 failure, 2 send: no reply, 3 send: error reply, 64 usage\n",
+          out);
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fputs("ph-chao: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs(" (ph-chao --help)\n", stderr);
+    return CHAO_EXIT_USAGE;
+}
+
+void chao_format_mac(const uint8_t mac[CHAO_MAC_LEN], char out[18])
+{
+    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+             mac[5]);
+}
+
+/* Six hex bytes separated by ':' (or '-'), each one or two digits. */
+static bool parse_mac(const char *s, uint8_t mac[CHAO_MAC_LEN])
+{
+    for (int i = 0; i < CHAO_MAC_LEN; i++) {
+        char *end;
+        if (!((s[0] >= '0' && s[0] <= '9') || ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'f')))
+            return false;
+        unsigned long byte = strtoul(s, &end, 16);
+        if (end - s > 2 || byte > 0xff)
+            return false;
+        mac[i] = (uint8_t)byte;
+        if (i < CHAO_MAC_LEN - 1 && *end != ':' && *end != '-')
+            return false;
+        if (i == CHAO_MAC_LEN - 1 && *end != '\0')
+            return false;
+        s = end + 1;
+    }
+    return true;
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_type(const char *s, enum chao_type *type)
+{
+    static const enum chao_type types[] = {CHAO_TYPE_REQUEST, CHAO_TYPE_REPLY, CHAO_TYPE_ERROR};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (strcmp(s, chao_type_name(types[i])) == 0) {
+            *type = types[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+enum {
+    OPT_NO_RING = 256,
+    OPT_SECONDS,
+    OPT_CHAO_ONLY,
+    OPT_NO_WAIT,
+    OPT_RECORD,
+};
+
+static const struct option long_options[] = {
+    {"iface", required_argument, NULL, 'i'},     {"udp", required_argument, NULL, 'u'},
+    {"to", required_argument, NULL, 't'},        {"vlan", required_argument, NULL, 'v'},
+    {"bare", no_argument, NULL, 'b'},            {"type", required_argument, NULL, 'T'},
+    {"seq", required_argument, NULL, 's'},       {"timeout", required_argument, NULL, 'W'},
+    {"retries", required_argument, NULL, 'r'},   {"no-wait", no_argument, NULL, OPT_NO_WAIT},
+    {"no-ring", no_argument, NULL, OPT_NO_RING}, {"seconds", required_argument, NULL, OPT_SECONDS},
+    {"quiet", no_argument, NULL, 'q'},           {"chao-only", no_argument, NULL, OPT_CHAO_ONLY},
+    {"count", required_argument, NULL, 'c'},     {"help", no_argument, NULL, 'h'},
+    {"record", required_argument, NULL, OPT_RECORD},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option into opts; returns 0 or an exit status. */
+static int take_option(int c, const char *arg, struct chao_opts *o)
+{
+    long n;
+    switch (c) {
+    case 'i':
+        o->iface = arg;
+        return 0;
+    case 'u':
+        o->udp = arg;
+        return 0;
+    case 't':
+        if (!parse_mac(arg, o->to))
+            return bad_usage("bad MAC address: %s (want six hex bytes, 02:00:00:00:00:01)", arg);
+        return 0;
+    case 'v':
+        if (o->num_vids == CHAO_MAX_VLAN_TAGS)
+            return bad_usage("at most two VLAN tags: %s is a third", arg);
+        /* 802.1Q table 9-2: 0 is a priority tag, 4095 is reserved */
+        if (!parse_long(arg, 0, CHAO_VLAN_ID_MAX, &n))
+            return bad_usage("bad VLAN id: %s (want 0 to 4094)", arg);
+        o->vids[o->num_vids++] = (uint16_t)n;
+        return 0;
+    case 'b':
+        o->bare = true;
+        return 0;
+    case 'T':
+        if (!parse_type(arg, &o->type))
+            return bad_usage("bad type: %s (want request, reply or error)", arg);
+        return 0;
+    case 's':
+        if (!parse_long(arg, 0, 65535, &n))
+            return bad_usage("bad sequence number: %s (want 0 to 65535)", arg);
+        o->seq = (uint16_t)n;
+        o->seq_set = true;
+        return 0;
+    case 'W':
+        if (!parse_long(arg, 1, 3600 * 1000, &n))
+            return bad_usage("bad timeout: %s (milliseconds)", arg);
+        o->timeout_ms = (int)n;
+        return 0;
+    case 'r':
+        if (!parse_long(arg, 0, 100, &n))
+            return bad_usage("bad retries: %s (want 0 to 100)", arg);
+        o->retries = (int)n;
+        return 0;
+    case OPT_NO_WAIT:
+        o->no_wait = true;
+        return 0;
+    case OPT_NO_RING:
+        o->no_ring = true;
+        return 0;
+    case OPT_SECONDS:
+        o->seconds = strtod(arg, NULL);
+        if (!(o->seconds > 0))
+            return bad_usage("bad seconds: %s", arg);
+        return 0;
+    case 'q':
+        o->quiet = true;
+        return 0;
+    case OPT_CHAO_ONLY:
+        o->chao_only = true;
+        return 0;
+    case 'c':
+        if (!parse_long(arg, 1, 1L << 40, &o->count))
+            return bad_usage("bad count: %s", arg);
+        return 0;
+    case 'w':
+        o->write_path = arg;
+        return 0;
+    case OPT_RECORD:
+        o->record = arg;
+        return 0;
+    default:
+        return bad_usage("%s", "unknown option");
+    }
+}
+
+static int check_transport(const char *cmd, const struct chao_opts *o)
+{
+    if ((o->iface == NULL) == (o->udp == NULL))
+        return bad_usage("%s needs exactly one of --iface IF and --udp ADDR:PORT", cmd);
+    if (o->udp != NULL && o->bare)
+        return bad_usage("%s", "--bare is link-layer only: a datagram has no room for it");
+    if (o->udp != NULL && o->num_vids > 0)
+        return bad_usage("%s", "--vlan is link-layer only");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CHAO_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+        usage(stdout);
+        return CHAO_EXIT_OK;
+    }
+    struct chao_opts o = {.type = CHAO_TYPE_REQUEST, .timeout_ms = 1000, .retries = 2};
+    memset(o.to, 0xff, sizeof(o.to));
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "w:", long_options, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return CHAO_EXIT_OK;
+        }
+        if ((rc = take_option(c, optarg, &o)) != 0)
+            return rc;
+    }
+    int rest = argc - 1 - optind;
+    char **args = argv + 1 + optind;
+
+    if (strcmp(cmd, "capture") == 0) {
+        if (o.iface == NULL || o.write_path == NULL || rest != 0)
+            return bad_usage("%s needs --iface IF and -w FILE.pcap", cmd);
+        return chao_capture(&o);
+    }
+    if (strcmp(cmd, "serve") == 0) {
+        if (rest != 0)
+            return bad_usage("serve takes no arguments: %s", args[0]);
+        if ((rc = check_transport(cmd, &o)) != 0)
+            return rc;
+        return chao_serve(&o);
+    }
+    if (strcmp(cmd, "send") == 0) {
+        if (rest != 1)
+            return bad_usage("%s needs one MESSAGE", cmd);
+        if ((rc = check_transport(cmd, &o)) != 0)
+            return rc;
+        if (o.bare && (o.type != CHAO_TYPE_REQUEST || o.seq_set))
+            return bad_usage("%s", "--bare frames have no type or seq");
+        o.message = args[0];
+        return chao_send(&o);
+    }
+    return bad_usage("unknown command: %s", cmd);
+}

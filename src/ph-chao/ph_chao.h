@@ -1,0 +1,57 @@
+/* ph-chao: the CHAO shells. main.c parses the command line into struct chao_opts; each
+ * subcommand wires the pure core (src/chao/) to the sockets of src/net/net_packet.h and
+ * returns the process exit status. */
+#ifndef PH_CHAO_H
+#define PH_CHAO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chao/chao.h"
+
+enum {
+    CHAO_EXIT_OK = 0,
+    CHAO_EXIT_FAIL = 1,        /* a system call failed: no interface, no privilege, ... */
+    CHAO_EXIT_NO_REPLY = 2,    /* send: every try timed out */
+    CHAO_EXIT_ERROR_REPLY = 3, /* send: the server answered with an error */
+    CHAO_EXIT_USAGE = 64,      /* EX_USAGE */
+};
+
+struct chao_opts {
+    const char *iface; /* --iface: raw AF_PACKET */
+    const char *udp;   /* --udp ADDR:PORT */
+
+    /* send */
+    uint8_t to[CHAO_MAC_LEN]; /* --to, default broadcast */
+    uint16_t vids[CHAO_MAX_VLAN_TAGS];
+    size_t num_vids;
+    bool bare;
+    enum chao_type type;
+    uint16_t seq;
+    bool seq_set;
+    int timeout_ms;
+    int retries;
+    bool no_wait;
+    const char *message;
+
+    /* serve */
+    bool no_ring;   /* a recvmsg loop instead of the TPACKET_V3 ring */
+    double seconds; /* stop after this long (0: on SIGINT/SIGTERM only) */
+    bool quiet;
+    const char *record; /* --record SOCKET: mirror received frames into ph-store */
+
+    /* capture */
+    const char *write_path;
+    bool chao_only;
+    long count; /* stop after this many frames (0: no limit) */
+};
+
+int chao_serve(const struct chao_opts *opts);
+int chao_send(const struct chao_opts *opts);
+int chao_capture(const struct chao_opts *opts);
+
+/* "02:00:00:00:00:01" into out[18]. */
+void chao_format_mac(const uint8_t mac[CHAO_MAC_LEN], char out[18]);
+
+#endif

@@ -1,0 +1,171 @@
+/* ph-parse chao: a pcap (read with libpcap) or one raw frame in, one JSON line per frame
+ * out (docs/chao.md). */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chao/chao.h"
+#include "ph_parse.h"
+#include "util/file_io.h"
+#include "util/json_writer.h"
+
+enum input_kind {
+    INPUT_GUESS = 0, /* a pcap or pcapng file by its magic number, else one raw frame */
+    INPUT_RAW,       /* one link-layer frame */
+    INPUT_DATAGRAM,  /* one UDP payload */
+};
+
+static void print_mac(const char *key, const uint8_t mac[CHAO_MAC_LEN])
+{
+    printf(",\"%s\":\"%02x:%02x:%02x:%02x:%02x:%02x\"", key, mac[0], mac[1], mac[2], mac[3],
+           mac[4], mac[5]);
+}
+
+static void print_vlans(const struct chao_frame *f)
+{
+    bool any_stag = false;
+    fputs(",\"vlan\":[", stdout);
+    for (size_t i = 0; i < f->num_vlan; i++) {
+        printf(i ? ",%u" : "%u", f->vlan[i].vid);
+        any_stag |= f->vlan[i].tpid != CHAO_TPID_CTAG;
+    }
+    putchar(']');
+    if (!any_stag)
+        return;
+    fputs(",\"vlan_tpid\":[", stdout);
+    for (size_t i = 0; i < f->num_vlan; i++)
+        printf(i ? ",\"0x%04x\"" : "\"0x%04x\"", f->vlan[i].tpid);
+    putchar(']');
+}
+
+static void print_frame(size_t index, const struct chao_frame *f)
+{
+    printf("{\"result\":\"ok\",\"frame\":%zu,\"framing\":\"%s\"", index,
+           chao_framing_name(f->framing));
+    if (f->has_ethernet) {
+        print_mac("dst", f->dst);
+        print_mac("src", f->src);
+        if (f->framing == CHAO_FRAMING_NATIVE)
+            print_vlans(f);
+        printf(",\"ethertype\":\"0x%04x\"", f->ethertype);
+    }
+    if (f->framing != CHAO_FRAMING_BARE)
+        printf(",\"version\":%u,\"type\":\"%s\",\"seq\":%u", f->version, chao_type_name(f->type),
+               f->seq);
+    printf(",\"length\":%zu", f->body.len);
+    if (f->framing == CHAO_FRAMING_NATIVE)
+        printf(",\"padding\":%zu", f->padding.len);
+    putchar(',');
+    json_write_key(stdout, "body_base64");
+    json_write_base64(stdout, f->body.ptr, f->body.len);
+    fputs("}\n", stdout);
+}
+
+static void print_error(size_t index, const struct chao_frame *f)
+{
+    printf("{\"result\":\"error\",\"frame\":%zu,\"error\":\"%s\",\"offset\":%zu,", index,
+           chao_error_name(f->error), f->error_offset);
+    json_write_key(stdout, "message");
+    json_write_string(stdout, chao_strerror(f->error));
+    fputs("}\n", stdout);
+}
+
+/* Decodes and prints one frame; returns whether it decoded. */
+static bool parse_one(size_t index, const uint8_t *buf, size_t len, bool datagram)
+{
+    struct chao_frame f;
+    enum ph_status st =
+        datagram ? chao_decode_datagram(buf, len, &f) : chao_decode_frame(buf, len, &f);
+    if (st != PH_OK) {
+        print_error(index, &f);
+        return false;
+    }
+    print_frame(index, &f);
+    return true;
+}
+
+/* The magic numbers of pcap (both byte orders, micro- and nanosecond) and pcapng. */
+static bool looks_like_capture(const uint8_t *data, size_t len)
+{
+    static const uint8_t magics[][4] = {
+        {0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0xc3, 0xd4}, {0x4d, 0x3c, 0xb2, 0xa1},
+        {0xa1, 0xb2, 0x3c, 0x4d}, {0x0a, 0x0d, 0x0d, 0x0a},
+    };
+    if (len < 4)
+        return false;
+    for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
+        if (memcmp(data, magics[i], 4) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Every frame of a capture, decoded in order; going on after errors. A frame cut short by
+ * the capture's snap length is decoded as captured (it will say where it ends). */
+static int parse_capture(const char *path)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline(path, errbuf);
+    if (p == NULL) {
+        fprintf(stderr, "ph-parse: %s: %s\n", path, errbuf);
+        return PH_PARSE_EXIT_IO;
+    }
+    if (pcap_datalink(p) != DLT_EN10MB) {
+        fprintf(stderr, "ph-parse: %s: link type %s, not Ethernet\n", path,
+                pcap_datalink_val_to_name(pcap_datalink(p)));
+        pcap_close(p);
+        return PH_PARSE_EXIT_IO;
+    }
+    struct pcap_pkthdr *hdr;
+    const u_char *bytes;
+    size_t index = 0;
+    bool all_ok = true;
+    int rc;
+    while ((rc = pcap_next_ex(p, &hdr, &bytes)) == 1)
+        all_ok &= parse_one(++index, bytes, hdr->caplen, false);
+    if (rc == PCAP_ERROR) {
+        fprintf(stderr, "ph-parse: %s: %s\n", path, pcap_geterr(p));
+        pcap_close(p);
+        return PH_PARSE_EXIT_IO;
+    }
+    pcap_close(p);
+    return all_ok ? PH_PARSE_EXIT_OK : PH_PARSE_EXIT_ERROR;
+}
+
+static int usage(void)
+{
+    fputs("usage: ph-parse chao [--raw | --datagram] FILE\n", stderr);
+    return PH_PARSE_EXIT_USAGE;
+}
+
+int ph_parse_chao(int argc, char **argv)
+{
+    enum input_kind kind = INPUT_GUESS;
+    if (argc == 2 && strcmp(argv[0], "--raw") == 0)
+        kind = INPUT_RAW;
+    else if (argc == 2 && strcmp(argv[0], "--datagram") == 0)
+        kind = INPUT_DATAGRAM;
+    else if (argc != 1)
+        return usage();
+    const char *path = argv[argc - 1];
+
+    uint8_t *data;
+    size_t len;
+    if (file_read_all(path, &data, &len) != 0) {
+        fprintf(stderr, "ph-parse: %s: %s\n", path, strerror(errno));
+        return PH_PARSE_EXIT_IO;
+    }
+    int rc;
+    if (kind == INPUT_GUESS && looks_like_capture(data, len))
+        rc = parse_capture(path);
+    else
+        rc = parse_one(1, data, len, kind == INPUT_DATAGRAM) ? PH_PARSE_EXIT_OK
+                                                              : PH_PARSE_EXIT_ERROR;
+    free(data);
+    if (fflush(stdout) != 0)
+        return PH_PARSE_EXIT_IO;
+    return rc;
+}
