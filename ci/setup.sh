@@ -19,6 +19,10 @@ PACKAGES=(
     libpcap-dev             # ph-parse chao and ph-chao capture read and write pcap files
     tshark                  # the CHAO integration tests cross-check ph-parse chao with Wireshark
     iproute2                # ip netns and veth pairs for the CHAO integration tests
+    node-llhttp             # llhttp's C sources: the peer of the http_differential fuzz target
+    g++ libstdc++-12-dev    # clang++ links OSS-Fuzz-style targets ($CXX, tests/fuzz)
+    zip unzip               # OSS-Fuzz seed corpus archives
+    gnuplot-nox             # afl-plot graphs in ci/fuzz.sh reports
 )
 
 missing=()

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs (ci/setup.sh), then
 # builds and runs ctest three ways:
-#   1. build/        clang, ASan+UBSan, standalone drivers with the split oracle:
-#                    unit tests, core purity, corpus replay (labels unit, replay)
-#   2. build/gcc/    gcc -Werror, plain C scanners (PH_SIMD=OFF): the same tests
-#   3. build/libfuzzer/  clang libFuzzer + ASan/UBSan: a short fuzz smoke test per target
-#                    (label fuzz; PH_FUZZ_SMOKE_SECONDS, default 10)
+#   1. build/        clang, ASan+UBSan, standalone drivers with the split oracle: unit
+#                    tests, core purity, corpus replay, integration tests of the real
+#                    daemons (store, CHAO in network namespaces, httpd, conformance), the
+#                    standalone driver's contract and the OSS-Fuzz build (labels unit,
+#                    replay, integration, ossfuzz)
+#   2. build/gcc/    gcc -Werror, plain C scanners (PH_SIMD=OFF): the same, less OSS-Fuzz
+#   3. build/libfuzzer/  clang libFuzzer + ASan/UBSan: a smoke run per target, seed 1,
+#                    PH_FUZZ_SMOKE_RUNS runs (default 100000) capped at
+#                    PH_FUZZ_SMOKE_SECONDS (default 30) (label fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ci/setup.sh
 
 jobs=$(nproc)
-smoke_seconds=${PH_FUZZ_SMOKE_SECONDS:-10}
+smoke_seconds=${PH_FUZZ_SMOKE_SECONDS:-30}
+smoke_runs=${PH_FUZZ_SMOKE_RUNS:-100000}
 
 run_ctest() {
     local dir=$1
@@ -20,20 +25,21 @@ run_ctest() {
     (cd "$dir" && ctest --output-on-failure -j "$jobs" "$@")
 }
 
-echo "== clang ASan+UBSan: unit, replay"
+echo "== clang ASan+UBSan: unit, replay, integration, ossfuzz"
 cmake -S . -B build -DCMAKE_C_COMPILER=clang -DPH_SANITIZE='address;undefined' \
     -DPH_SPLIT_ORACLE=ON -DPH_FUZZ_ENGINE=standalone >/dev/null
 cmake --build build -j "$jobs"
 run_ctest build
 
-echo "== gcc, plain C scanners: unit, replay"
+echo "== gcc, plain C scanners: unit, replay, integration"
 cmake -S . -B build/gcc -DCMAKE_C_COMPILER=gcc -DPH_SIMD=OFF -DPH_SPLIT_ORACLE=ON \
     -DPH_FUZZ_ENGINE=standalone >/dev/null
 cmake --build build/gcc -j "$jobs"
 run_ctest build/gcc
 
-echo "== clang libFuzzer ASan+UBSan: fuzz smoke, ${smoke_seconds}s per target"
+echo "== clang libFuzzer ASan+UBSan: fuzz smoke, $smoke_runs runs per target"
 cmake -S . -B build/libfuzzer -DCMAKE_C_COMPILER=clang -DPH_FUZZ_ENGINE=libfuzzer \
-    -DPH_SANITIZE='address;undefined' -DPH_FUZZ_SMOKE_SECONDS="$smoke_seconds" >/dev/null
+    -DPH_SANITIZE='address;undefined' -DPH_FUZZ_SMOKE_SECONDS="$smoke_seconds" \
+    -DPH_FUZZ_SMOKE_RUNS="$smoke_runs" >/dev/null
 cmake --build build/libfuzzer -j "$jobs"
 run_ctest build/libfuzzer -L fuzz

@@ -1,0 +1,494 @@
+/*
+ * Fuzz target http_differential: our request parser and chunked decoder against
+ * llhttp (Node.js's parser, compiled from Debian's node-llhttp at build time: see
+ * harness/http_differential.cmake), in the same process, on one message: a request
+ * head and its body.
+ *
+ * The request-smuggling oracle. Where both accept the head they must agree on where it
+ * ends, the method, target, version, every header name and value, keep-alive and the
+ * body framing and length; where both reach the end of the body, on where it ends and
+ * on the body's bytes. Where only one side accepts, the difference must be a known
+ * one: we reject for a rule in peer_lenient[] (each listed in docs/conformance.md with
+ * its example in corpus/http_differential/), or llhttp rejects a method it does not
+ * know. Anything else aborts with both verdicts printed: a bug in us or a leniency of
+ * theirs not yet listed.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <llhttp.h>
+
+#include "fuzz_check.h"
+#include "http/http.h"
+
+/* ---- what we know about llhttp 8.1 ------------------------------------------------- */
+
+/* Rules we reject by and llhttp (default, non-strict build) accepts: its leniencies,
+ * each in docs/conformance.md. A reject for any other rule where llhttp accepts aborts. */
+static const enum http_error peer_lenient[] = {
+    /* request-line */
+    HTTP_ERR_VERSION,             /* no HTTP-version: read as HTTP/0.9, fields and all */
+    HTTP_ERR_REQUEST_LINE_SPACE,  /* "GET *" and the like, as HTTP/0.9 */
+    HTTP_ERR_VERSION_UNSUPPORTED, /* HTTP/2.0, HTTP/1.9 parsed as if HTTP/1.1 */
+    HTTP_ERR_TARGET_CHAR,         /* bytes >= 0x80 */
+    HTTP_ERR_TARGET_PERCENT,      /* "%" is not checked */
+    HTTP_ERR_TARGET_FORM,         /* any form with any method */
+    HTTP_ERR_TARGET_AUTHORITY,    /* host and port are not checked */
+    HTTP_ERR_TARGET_TOO_LONG,     /* no limits */
+    HTTP_ERR_EMPTY_LINE,          /* any number of empty lines before the request-line */
+    /* line endings */
+    HTTP_ERR_BARE_CR, /* any byte after CR ends a line, the head included */
+    HTTP_ERR_BARE_LF, /* an LF alone as the head's final empty line */
+    /* fields */
+    HTTP_ERR_FIELD_NAME,              /* an empty field name */
+    HTTP_ERR_WHITESPACE_BEFORE_COLON, /* SP inside field names ("Foo Bar: x") */
+    HTTP_ERR_OBS_FOLD,                /* accepted (RFC 9112 5.2 allows SP instead) */
+    HTTP_ERR_TOO_MANY_HEADERS,        /* no limits */
+    HTTP_ERR_HEAD_TOO_LARGE,
+    HTTP_ERR_HOST_MISSING, /* Host is not checked at all */
+    HTTP_ERR_HOST_DUPLICATE,
+    HTTP_ERR_HOST_INVALID,
+    /* framing: the head is accepted, the body is refused later or read as llhttp sees it */
+    HTTP_ERR_TRANSFER_ENCODING_HTTP10,     /* chunked is honoured in HTTP/1.0 */
+    HTTP_ERR_TRANSFER_ENCODING_INVALID,    /* list syntax is not checked */
+    HTTP_ERR_TRANSFER_CODING_UNSUPPORTED,  /* unknown codings before chunked */
+    HTTP_ERR_CHUNKED_NOT_FINAL,            /* refused only when the body starts */
+    HTTP_ERR_CONNECT_WITH_CONTENT,         /* CONNECT's head ends the message: the rest is tunnel */
+    /* chunked bodies */
+    HTTP_ERR_CHUNK_DATA_END, /* the two bytes after chunk data are not checked */
+    HTTP_ERR_TRAILER_FIELD,  /* trailer names as loose as field names */
+};
+
+static bool is_peer_lenient(enum http_error error)
+{
+    for (size_t i = 0; i < sizeof(peer_lenient) / sizeof(peer_lenient[0]); i++) {
+        if (peer_lenient[i] == error && error != HTTP_ERR_NONE)
+            return true;
+    }
+    return false;
+}
+
+/* llhttp parses only the methods it knows (RFC 9110 9.1: any token is a method). */
+static bool peer_knows_method(struct ph_slice method)
+{
+    static const char *const known[] = {
+#define PEER_METHOD_NAME(num, name, string) #string,
+        HTTP_METHOD_MAP(PEER_METHOD_NAME)
+#undef PEER_METHOD_NAME
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (strlen(known[i]) == method.len && memcmp(known[i], method.ptr, method.len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Where llhttp is stricter than RFC 9110 allows and rejects a head we accept. */
+struct peer_result;
+static bool peer_stricter_head(const struct http_request *req, const struct peer_result *p);
+
+/* llhttp matches Connection options by prefix ("close<junk>" closes): keep-alive is
+ * compared only when every Connection value is a plain token list. */
+static bool connection_is_clean(const struct http_request *req)
+{
+    for (size_t i = 0; i < req->num_headers; i++) {
+        struct ph_slice n = req->headers[i].name, v = req->headers[i].value;
+        if (n.len != 10 || strncasecmp((const char *)n.ptr, "connection", 10) != 0)
+            continue;
+        for (size_t k = 0; k < v.len; k++) {
+            uint8_t c = v.ptr[k];
+            bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+                      c == ',' || c == ' ' || c == '\t';
+            if (!ok)
+                return false;
+        }
+    }
+    return true;
+}
+
+/* ---- llhttp's view of the input ----------------------------------------------------- */
+
+#define PEER_MAX_HEADERS (HTTP_MAX_HEADERS + 1)
+
+struct peer_span {
+    const char *ptr;
+    size_t len;
+};
+
+struct peer_view {
+    struct peer_span method, url;
+    struct peer_span names[PEER_MAX_HEADERS], values[PEER_MAX_HEADERS];
+    size_t num_headers; /* may pass PEER_MAX_HEADERS: only the first are kept */
+    size_t head_headers; /* fields of the head; llhttp reports trailer fields the same way */
+    bool head_done, message_done;
+    uint8_t *body;
+    size_t body_len;
+};
+
+/* A field arrives in one callback when the whole input is one buffer, except an
+ * obs-folded value, which llhttp gives in pieces: the span then covers the fold too. */
+static void span_add(struct peer_span *s, const char *at, size_t len)
+{
+    if (s->ptr == NULL)
+        s->ptr = at;
+    FUZZ_CHECK(at >= s->ptr + s->len);
+    s->len = (size_t)(at + len - s->ptr);
+}
+
+static struct peer_view *view_of(llhttp_t *p)
+{
+    return p->data;
+}
+
+static int on_method(llhttp_t *p, const char *at, size_t len)
+{
+    span_add(&view_of(p)->method, at, len);
+    return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+    span_add(&view_of(p)->url, at, len);
+    return 0;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    struct peer_view *v = view_of(p);
+    if (v->num_headers < PEER_MAX_HEADERS)
+        span_add(&v->names[v->num_headers], at, len);
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    struct peer_view *v = view_of(p);
+    if (v->num_headers < PEER_MAX_HEADERS)
+        span_add(&v->values[v->num_headers], at, len);
+    return 0;
+}
+
+static int on_header_value_complete(llhttp_t *p)
+{
+    view_of(p)->num_headers++;
+    return 0;
+}
+
+/* Pausing here makes llhttp_execute return with error_pos just past the head. */
+static int on_headers_complete(llhttp_t *p)
+{
+    struct peer_view *v = view_of(p);
+    v->head_done = true;
+    v->head_headers = v->num_headers;
+    return HPE_PAUSED;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    struct peer_view *v = view_of(p);
+    memcpy(v->body + v->body_len, at, len);
+    v->body_len += len;
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    view_of(p)->message_done = true;
+    return HPE_PAUSED; /* one message: what follows belongs to the next request */
+}
+
+/* ---- one message, both ways ---------------------------------------------------------- */
+
+/* A verdict: where the head (or the message) ends, or why it failed. */
+enum verdict { V_INCOMPLETE, V_OK, V_REJECT };
+
+static const char *verdict_name(enum verdict v)
+{
+    switch (v) {
+    case V_INCOMPLETE:
+        return "incomplete";
+    case V_OK:
+        return "ok";
+    case V_REJECT:
+        return "reject";
+    }
+    return "?";
+}
+
+struct peer_result {
+    enum verdict head, body;
+    size_t head_end, body_end; /* offsets into the input */
+    llhttp_errno_t error;
+    const char *reason;
+    size_t error_pos;
+    int keep_alive;
+    int http_major, http_minor;
+    enum http_framing framing; /* from llhttp's flags after the head */
+    uint64_t content_length;
+};
+
+static void peer_parse(const uint8_t *data, size_t size, struct peer_view *v,
+                       struct peer_result *r)
+{
+    static llhttp_settings_t settings;
+    if (settings.on_url == NULL) {
+        llhttp_settings_init(&settings);
+        settings.on_method = on_method;
+        settings.on_url = on_url;
+        settings.on_header_field = on_header_field;
+        settings.on_header_value = on_header_value;
+        settings.on_header_value_complete = on_header_value_complete;
+        settings.on_headers_complete = on_headers_complete;
+        settings.on_body = on_body;
+        settings.on_message_complete = on_message_complete;
+    }
+    llhttp_t parser;
+    llhttp_init(&parser, HTTP_REQUEST, &settings);
+    parser.data = v;
+    memset(r, 0, sizeof(*r));
+    const char *buf = (const char *)data;
+
+    llhttp_errno_t e = llhttp_execute(&parser, buf, size);
+    if (e != HPE_PAUSED) {
+        r->head = e == HPE_OK ? V_INCOMPLETE : V_REJECT;
+        goto error;
+    }
+    r->head = V_OK;
+    r->head_end = (size_t)(llhttp_get_error_pos(&parser) - buf);
+    r->keep_alive = llhttp_should_keep_alive(&parser);
+    r->http_major = parser.http_major;
+    r->http_minor = parser.http_minor;
+    r->framing = parser.flags & F_CHUNKED          ? HTTP_FRAMING_CHUNKED
+                 : parser.flags & F_CONTENT_LENGTH ? HTTP_FRAMING_LENGTH
+                                                   : HTTP_FRAMING_NONE;
+    r->content_length = parser.content_length;
+    if (v->message_done) { /* no body: complete at the end of the head */
+        r->body = V_OK;
+        r->body_end = r->head_end;
+        return;
+    }
+    llhttp_resume(&parser);
+    e = llhttp_execute(&parser, buf + r->head_end, size - r->head_end);
+    if (e == HPE_PAUSED && v->message_done) {
+        r->body = V_OK;
+        r->body_end = (size_t)(llhttp_get_error_pos(&parser) - buf);
+        return;
+    }
+    r->body = e == HPE_OK ? V_INCOMPLETE : V_REJECT;
+error:
+    r->error = e;
+    if (e != HPE_OK) {
+        r->reason = llhttp_get_error_reason(&parser);
+        const char *pos = llhttp_get_error_pos(&parser);
+        r->error_pos = pos ? (size_t)(pos - buf) : 0;
+    }
+}
+
+static bool scheme_is_letters(struct ph_slice target)
+{
+    for (size_t i = 0; i < target.len && target.ptr[i] != ':'; i++) {
+        uint8_t c = target.ptr[i] | 0x20;
+        if (c < 'a' || c > 'z')
+            return false;
+    }
+    return true;
+}
+
+static bool peer_stricter_head(const struct http_request *req, const struct peer_result *p)
+{
+    switch (p->error) {
+    case HPE_INVALID_METHOD: /* llhttp knows a fixed list; any token is a method */
+        return !peer_knows_method(req->method);
+    case HPE_UNEXPECTED_CONTENT_LENGTH: /* RFC 9110 8.6 allows identical repeats */
+        return req->framing == HTTP_FRAMING_LENGTH;
+    case HPE_INVALID_URL:
+        /* absolute-URI without "//" (RFC 3986 4.3), or a scheme with the digits, "+",
+         * "-" or "." RFC 3986 3.1 allows after its first letter: llhttp takes letters only */
+        return req->target_form == HTTP_TARGET_ABSOLUTE &&
+               (memmem(req->target.ptr, req->target.len, "://", 3) == NULL ||
+                !scheme_is_letters(req->target));
+    default:
+        return false;
+    }
+}
+
+/* Where llhttp rejects a body we accept: BWS in the chunk-size line (RFC 9112 7.1.1
+ * allows it before ";"), and trailer fields checked like header fields. */
+static bool peer_stricter_body(const uint8_t *data, size_t size, const struct peer_result *p)
+{
+    switch (p->error) {
+    case HPE_STRICT: /* "Invalid character in chunk extensions name": BWS before "=" */
+        return true;
+    case HPE_INVALID_CHUNK_SIZE:
+        return p->error_pos < size && (data[p->error_pos] == ' ' || data[p->error_pos] == '\t');
+    case HPE_INVALID_CONTENT_LENGTH:
+    case HPE_UNEXPECTED_CONTENT_LENGTH:
+    case HPE_INVALID_TRANSFER_ENCODING:
+        return true;
+    default:
+        return false;
+    }
+}
+
+struct our_result {
+    enum ph_status head;
+    enum ph_status body; /* PH_OK: the message ends at body_end; PH_REJECT: body_error */
+    size_t body_end;
+    enum http_error body_error;
+    uint8_t *bytes; /* the decoded body */
+    size_t len;
+};
+
+static void our_parse(const uint8_t *data, size_t size, struct http_request *req,
+                      struct our_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->body = PH_INCOMPLETE;
+    r->bytes = malloc(size ? size : 1);
+    FUZZ_CHECK(r->bytes != NULL);
+    r->head = http_parse_request(data, size, req);
+    if (r->head != PH_OK)
+        return;
+    size_t rest = size - req->consumed;
+    switch (req->framing) {
+    case HTTP_FRAMING_NONE:
+        r->body = PH_OK;
+        r->body_end = req->consumed;
+        return;
+    case HTTP_FRAMING_LENGTH:
+        if (req->content_length > rest)
+            return;
+        r->len = (size_t)req->content_length;
+        memcpy(r->bytes, data + req->consumed, r->len);
+        r->body = PH_OK;
+        r->body_end = req->consumed + r->len;
+        return;
+    case HTTP_FRAMING_CHUNKED: {
+        struct http_chunked_decoder dec;
+        struct http_chunked_result res;
+        memcpy(r->bytes, data + req->consumed, rest); /* decoded in place */
+        http_chunked_init(&dec);
+        r->body = http_decode_chunked(&dec, r->bytes, rest, &res);
+        r->body_error = res.error;
+        r->len = res.decoded;
+        r->body_end = req->consumed + (r->body == PH_REJECT ? res.error_offset : res.consumed);
+        return;
+    }
+    }
+}
+
+/* ---- comparing ---------------------------------------------------------------------- */
+
+static void report(const char *what, const struct http_request *req, const struct our_result *o,
+                   const struct peer_result *p, const struct peer_view *v)
+{
+    fprintf(stderr, "differential: %s\n  ours:   head %s", what, ph_status_name(o->head));
+    if (o->head == PH_REJECT)
+        fprintf(stderr, " HTTP_ERR_%s at %zu", http_error_name(req->error), req->error_offset);
+    if (o->head == PH_OK) {
+        fprintf(stderr, " (%zu bytes), body %s", req->consumed, ph_status_name(o->body));
+        if (o->body == PH_REJECT)
+            fprintf(stderr, " HTTP_ERR_%s at %zu", http_error_name(o->body_error), o->body_end);
+        else if (o->body == PH_OK)
+            fprintf(stderr, " (%zu bytes, ends at %zu)", o->len, o->body_end);
+    }
+    fprintf(stderr, "\n  llhttp: head %s", verdict_name(p->head));
+    if (p->head == V_OK) {
+        fprintf(stderr, " (%zu bytes), body %s", p->head_end, verdict_name(p->body));
+        if (p->body == V_OK)
+            fprintf(stderr, " (ends at %zu)", p->body_end);
+        fprintf(stderr, "; \"%.*s\" \"%.*s\" HTTP/%d.%d, %zu headers", (int)v->method.len,
+                v->method.ptr, (int)v->url.len, v->url.ptr, p->http_major, p->http_minor,
+                v->head_headers);
+    }
+    if (p->error != HPE_OK)
+        fprintf(stderr, ", %s \"%s\" at %zu", llhttp_errno_name(p->error),
+                p->reason ? p->reason : "", p->error_pos);
+    fprintf(stderr, "\n");
+}
+
+#define DIFF_CHECK(cond, what)                                                           \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            report(what, &req, &ours, &peer, &view);                                      \
+            FUZZ_CHECK(cond);                                                            \
+        }                                                                                \
+    } while (0)
+
+static bool span_equal(struct peer_span a, struct ph_slice b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* llhttp keeps a value's trailing whitespace in the span (RFC 9110 5.5 says to drop it). */
+static struct peer_span trim_ows(struct peer_span s)
+{
+    while (s.len > 0 && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct http_request req; /* 4 KiB: off the stack */
+    static struct peer_view view;
+    struct our_result ours;
+    struct peer_result peer;
+
+    our_parse(data, size, &req, &ours);
+    memset(&view, 0, sizeof(view));
+    view.body = malloc(size ? size : 1);
+    FUZZ_CHECK(view.body != NULL);
+    peer_parse(data, size, &view, &peer);
+
+    if (ours.head == PH_REJECT) {
+        DIFF_CHECK(peer.head != V_OK || is_peer_lenient(req.error),
+                   "llhttp accepts a head we reject, for a rule not in peer_lenient[]");
+    } else if (ours.head == PH_INCOMPLETE) {
+        DIFF_CHECK(peer.head != V_OK, "llhttp ends the head where we still want more");
+    } else {
+        DIFF_CHECK(peer.head != V_INCOMPLETE, "we end the head where llhttp wants more");
+        DIFF_CHECK(peer.head == V_OK || peer_stricter_head(&req, &peer),
+                   "llhttp rejects a head we accept");
+    }
+    if (ours.head != PH_OK || peer.head != V_OK)
+        goto done;
+
+    /* Both accept the head: the same request, byte for byte. */
+    DIFF_CHECK(peer.head_end == req.consumed, "the head ends at different offsets");
+    DIFF_CHECK(span_equal(view.method, req.method), "different methods");
+    DIFF_CHECK(span_equal(view.url, req.target), "different targets");
+    DIFF_CHECK(view.head_headers == req.num_headers, "different header counts");
+    for (size_t i = 0; i < req.num_headers; i++) {
+        DIFF_CHECK(span_equal(view.names[i], req.headers[i].name), "different header names");
+        DIFF_CHECK(span_equal(trim_ows(view.values[i]), req.headers[i].value),
+                   "different header values");
+    }
+    DIFF_CHECK(peer.keep_alive == (int)req.keep_alive || !connection_is_clean(&req),
+               "different keep-alive");
+
+    DIFF_CHECK(peer.framing == req.framing, "different body framing");
+    DIFF_CHECK(req.framing != HTTP_FRAMING_LENGTH || peer.content_length == req.content_length,
+               "different Content-Length");
+
+    /* The body: the same end (where the next request starts) and the same bytes. */
+    if (ours.body == PH_REJECT) {
+        DIFF_CHECK(peer.body != V_OK || is_peer_lenient(ours.body_error),
+                   "llhttp accepts a body we reject, for a rule not in peer_lenient[]");
+    } else if (peer.body == V_REJECT) {
+        DIFF_CHECK(peer_stricter_body(data, size, &peer), "llhttp rejects a body we accept");
+    } else if (ours.body == PH_OK || peer.body == V_OK) {
+        DIFF_CHECK(ours.body == PH_OK && peer.body == V_OK,
+                   "one side ends the body where the other wants more");
+        DIFF_CHECK(peer.body_end == ours.body_end, "the body ends at different offsets");
+        DIFF_CHECK(view.body_len == ours.len && memcmp(view.body, ours.bytes, ours.len) == 0,
+                   "different body bytes");
+    }
+done:
+    free(ours.bytes);
+    free(view.body);
+    return 0;
+}
