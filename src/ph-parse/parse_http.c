@@ -7,53 +7,29 @@
 #include "http/http.h"
 #include "ph_parse.h"
 #include "util/file_io.h"
-#include "util/json_writer.h"
+#include "util/http_json.h"
 
-static const char *framing_name(enum http_framing framing)
+/* The JSON is src/util/http_json.c, shared with ph-httpd's /echo. */
+static void emit(struct byte_buf *b)
 {
-    switch (framing) {
-    case HTTP_FRAMING_NONE:
-        return "none";
-    case HTTP_FRAMING_LENGTH:
-        return "length";
-    case HTTP_FRAMING_CHUNKED:
-        return "chunked";
-    }
-    return "none";
+    fwrite(b->data, 1, b->len, stdout);
+    b->len = 0;
 }
 
 static void print_request(const struct http_request *req, const uint8_t *body, size_t body_len)
 {
-    FILE *out = stdout;
-    fputs("{\"result\":\"ok\",", out);
-    json_write_key(out, "method");
-    json_write_bytes(out, req->method.ptr, req->method.len);
-    putc(',', out);
-    json_write_key(out, "target");
-    json_write_bytes(out, req->target.ptr, req->target.len);
-    fprintf(out, ",\"version\":\"HTTP/1.%d\",\"headers\":[", req->minor_version);
-    for (size_t i = 0; i < req->num_headers; i++) {
-        const struct http_header *h = &req->headers[i];
-        fputs(i == 0 ? "[" : ",[", out);
-        json_write_bytes(out, h->name.ptr, h->name.len);
-        putc(',', out);
-        json_write_bytes(out, h->value.ptr, h->value.len);
-        putc(']', out);
-    }
-    fprintf(out, "],\"framing\":\"%s\",\"content_length\":%zu,\"keep_alive\":%s,",
-            framing_name(req->framing), body_len, req->keep_alive ? "true" : "false");
-    json_write_key(out, "body_base64");
-    json_write_base64(out, body, body_len);
-    fputs("}\n", out);
+    struct byte_buf b = {0};
+    http_json_request(&b, req, body, body_len);
+    emit(&b);
+    byte_buf_free(&b);
 }
 
 static int print_error(enum http_error error, size_t offset)
 {
-    printf("{\"result\":\"error\",\"error\":\"%s\",\"status\":%d,\"offset\":%zu,",
-           http_error_name(error), http_error_status(error), offset);
-    json_write_key(stdout, "message");
-    json_write_string(stdout, http_strerror(error));
-    fputs("}\n", stdout);
+    struct byte_buf b = {0};
+    http_json_error(&b, error, offset);
+    emit(&b);
+    byte_buf_free(&b);
     return PH_PARSE_EXIT_ERROR;
 }
 

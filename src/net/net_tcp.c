@@ -1,0 +1,236 @@
+#include "net_tcp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int fail(char *err, const char *call, int saved_errno)
+{
+    if (err != NULL)
+        snprintf(err, NET_ERR_LEN, "%s: %s", call, strerror(saved_errno));
+    errno = saved_errno;
+    return -1;
+}
+
+static int fail_close(int fd, char *err, const char *call)
+{
+    int saved = errno;
+    close(fd);
+    return fail(err, call, saved);
+}
+
+static int copy_part(char *dst, size_t cap, const char *src, size_t len)
+{
+    if (len >= cap)
+        return -1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return 0;
+}
+
+int net_tcp_split(const char *spec, char *host, size_t hostlen, char *port, size_t portlen,
+                  char *err)
+{
+    const char *colon;
+    const char *h = spec;
+    size_t hlen;
+    if (spec[0] == '[') {
+        /* "[v6]:port": the brackets keep the address's colons apart from the port's. */
+        const char *close_br = strchr(spec, ']');
+        if (close_br == NULL || close_br[1] != ':')
+            goto malformed;
+        h = spec + 1;
+        hlen = (size_t)(close_br - h);
+        colon = close_br + 1;
+    } else {
+        colon = strrchr(spec, ':');
+        if (colon == NULL || memchr(spec, ':', (size_t)(colon - spec)) != NULL)
+            goto malformed; /* no port, or an IPv6 address without brackets */
+        hlen = (size_t)(colon - spec);
+    }
+    if (colon[1] == '\0' || copy_part(host, hostlen, h, hlen) != 0 ||
+        copy_part(port, portlen, colon + 1, strlen(colon + 1)) != 0)
+        goto malformed;
+    return 0;
+malformed:
+    if (err != NULL)
+        snprintf(err, NET_ERR_LEN, "%s: not HOST:PORT, [IPV6]:PORT or :PORT", spec);
+    errno = EINVAL;
+    return -1;
+}
+
+int net_tcp_resolve(const char *spec, bool passive, struct addrinfo **res, char *err)
+{
+    char host[256], port[32];
+    *res = NULL;
+    if (net_tcp_split(spec, host, sizeof(host), port, sizeof(port), err) != 0)
+        return -1;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+    const char *node = host[0] != '\0' ? host : NULL;
+    /* A numeric address first: no NSS, so it works the same in a static binary. */
+    int rc = getaddrinfo(node, port, &hints, res);
+    if (rc == EAI_NONAME && node != NULL) {
+        hints.ai_flags &= ~AI_NUMERICHOST;
+        hints.ai_flags |= AI_ADDRCONFIG;
+        rc = getaddrinfo(node, port, &hints, res);
+    }
+    if (rc != 0) {
+        if (err != NULL)
+            snprintf(err, NET_ERR_LEN, "getaddrinfo %s: %s", spec,
+                     rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        *res = NULL;
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+int net_tcp_listen(const char *spec, int backlog, char *err)
+{
+    struct addrinfo *res;
+    if (net_tcp_resolve(spec, true, &res, err) != 0)
+        return -1;
+    int fd = -1;
+    int saved = 0;
+    const char *call = "socket";
+    for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0)
+            break;
+        saved = errno;
+        call = "bind/listen";
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        saved = saved ? saved : EADDRNOTAVAIL;
+        if (err != NULL)
+            snprintf(err, NET_ERR_LEN, "%s %.160s: %s", call, spec, strerror(saved));
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int net_tcp_connect_addr(const struct addrinfo *ai, int timeout_ms, char *err)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    ai->ai_protocol);
+    if (fd < 0)
+        return fail(err, "socket", errno);
+    int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+    if (rc != 0 && errno != EINPROGRESS && errno != EINTR)
+        return fail_close(fd, err, "connect");
+    if (rc != 0) {
+        /* Note that connect() interrupted by a signal goes on in the background, as if
+         * EINPROGRESS: wait for writability either way, then ask SO_ERROR. */
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int n;
+        do {
+            n = poll(&p, 1, timeout_ms);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0)
+            return fail_close(fd, err, "poll");
+        if (n == 0) {
+            errno = ETIMEDOUT;
+            return fail_close(fd, err, "connect");
+        }
+        int so_error = 0;
+        socklen_t len = sizeof(so_error);
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0)
+            return fail_close(fd, err, "getsockopt(SO_ERROR)");
+        if (so_error != 0) {
+            errno = so_error;
+            return fail_close(fd, err, "connect");
+        }
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+        return fail_close(fd, err, "fcntl");
+    return fd;
+}
+
+int net_tcp_local_name(int fd, char *out, size_t outlen, char *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return fail(err, "getsockname", errno);
+    char host[INET6_ADDRSTRLEN];
+    unsigned port;
+    if (ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+        port = ntohs(s6->sin6_port);
+        snprintf(out, outlen, "[%s]:%u", host, port);
+    } else {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+        port = ntohs(s4->sin_port);
+        snprintf(out, outlen, "%s:%u", host, port);
+    }
+    return 0;
+}
+
+int net_tcp_nodelay(int fd, bool on, char *err)
+{
+    int v = on;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) != 0)
+        return fail(err, "setsockopt(TCP_NODELAY)", errno);
+    return 0;
+}
+
+long net_raise_nofile(long want, char *err)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return fail(err, "getrlimit(RLIMIT_NOFILE)", errno);
+    if (want < 0 || (rlim_t)want <= rl.rlim_cur)
+        return (long)rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || (rlim_t)want < rl.rlim_max ? (rlim_t)want
+                                                                             : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return fail(err, "setrlimit(RLIMIT_NOFILE)", errno);
+    return (long)rl.rlim_cur;
+}
+
+ssize_t net_read(int fd, void *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = recv(fd, buf, cap, 0);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
+ssize_t net_write(int fd, const void *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
+int net_shutdown_write(int fd)
+{
+    return shutdown(fd, SHUT_WR);
+}
