@@ -18,7 +18,6 @@
  * debuggers, profilers and coverage builds (a forked child's profile would be lost).
  * Other libFuzzer-style -flags are accepted and ignored, so command lines carry over.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -92,11 +91,6 @@ struct driver {
 
 /* ---- collecting inputs ------------------------------------------------------------ */
 
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void add_input(struct driver *d, char *path)
 {
     if (d->n_inputs == d->cap_inputs) {
@@ -108,14 +102,6 @@ static void add_input(struct driver *d, char *path)
     d->inputs[d->n_inputs++] = path;
 }
 
-static char *join_path(const char *dir, const char *name)
-{
-    size_t len = strlen(dir) + strlen(name) + 2;
-    char *path = malloc(len);
-    FUZZ_CHECK(path != NULL);
-    snprintf(path, len, "%s/%s", dir, name);
-    return path;
-}
 
 /* Adds path, or every file under it in name order. Returns 0, or -1 after a message. */
 static int collect(struct driver *d, const char *path)
@@ -131,34 +117,16 @@ static int collect(struct driver *d, const char *path)
         add_input(d, copy);
         return 0;
     }
-    DIR *dir = opendir(path);
-    if (dir == NULL) {
+    char **names;
+    size_t n;
+    if (file_list_dir(path, &names, &n) != 0) {
         fprintf(stderr, "FAIL: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **bigger = realloc(names, cap * sizeof(*names));
-            FUZZ_CHECK(bigger != NULL);
-            names = bigger;
-        }
-        names[n++] = join_path(path, e->d_name);
-    }
-    closedir(dir);
-    qsort(names, n, sizeof(*names), compare_names);
     int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (rc == 0)
-            rc = collect(d, names[i]);
-        free(names[i]);
-    }
-    free(names);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = collect(d, names[i]);
+    file_list_free(names, n);
     return rc;
 }
 

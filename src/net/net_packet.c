@@ -1,4 +1,5 @@
 #include "net_packet.h"
+#include "net_error.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,20 +20,6 @@
 #define VLAN_TAG_LEN 4
 #define ADDRS_LEN (2 * NET_MAC_LEN) /* a tag goes right after the two addresses */
 
-static int fail(char *err, const char *call, int saved_errno)
-{
-    if (err != NULL)
-        snprintf(err, NET_ERR_LEN, "%s: %s", call, strerror(saved_errno));
-    errno = saved_errno;
-    return -1;
-}
-
-static int fail_close(int fd, char *err, const char *call)
-{
-    int saved = errno;
-    close(fd);
-    return fail(err, call, saved);
-}
 
 /* ---- opening -------------------------------------------------------------------------------- */
 
@@ -50,7 +37,7 @@ static int packet_socket(char *err)
                      strerror(errno));
         return -1;
     }
-    return fail(err, "socket(AF_PACKET)", errno);
+    return net_fail(err, "socket(AF_PACKET)", errno);
 }
 
 /* Index, Ethernet address and MTU of ifname, through ioctls on fd (netdevice(7)). */
@@ -69,11 +56,11 @@ static int link_info(int fd, const char *ifname, struct net_link *link, char *er
             snprintf(err, NET_ERR_LEN, "no such interface: %s", ifname);
             return -1;
         }
-        return fail(err, "ioctl(SIOCGIFINDEX)", errno);
+        return net_fail(err, "ioctl(SIOCGIFINDEX)", errno);
     }
     link->ifindex = ifr.ifr_ifindex;
     if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0)
-        return fail(err, "ioctl(SIOCGIFHWADDR)", errno);
+        return net_fail(err, "ioctl(SIOCGIFHWADDR)", errno);
     if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
         snprintf(err, NET_ERR_LEN, "%s is not an Ethernet interface", ifname);
         errno = EINVAL;
@@ -81,7 +68,7 @@ static int link_info(int fd, const char *ifname, struct net_link *link, char *er
     }
     memcpy(link->mac, ifr.ifr_hwaddr.sa_data, NET_MAC_LEN);
     if (ioctl(fd, SIOCGIFMTU, &ifr) != 0)
-        return fail(err, "ioctl(SIOCGIFMTU)", errno);
+        return net_fail(err, "ioctl(SIOCGIFMTU)", errno);
     link->mtu = (unsigned)ifr.ifr_mtu;
     return 0;
 }
@@ -94,7 +81,7 @@ static int bind_link(int fd, int ifindex, char *err)
     sll.sll_protocol = htons(ETH_P_ALL);
     sll.sll_ifindex = ifindex;
     if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
-        return fail(err, "bind(AF_PACKET)", errno);
+        return net_fail(err, "bind(AF_PACKET)", errno);
     return 0;
 }
 
@@ -110,7 +97,7 @@ int net_packet_open(const char *ifname, struct net_link *link, char *err)
     }
     /* the tag the kernel took off each received frame comes back in a control message */
     if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) != 0)
-        return fail_close(fd, err, "setsockopt(PACKET_AUXDATA)");
+        return net_fail_close(fd, err, "setsockopt(PACKET_AUXDATA)");
     if (bind_link(fd, link->ifindex, err) != 0) {
         close(fd);
         return -1;
@@ -122,7 +109,7 @@ int net_packet_attach_filter(int fd, const struct sock_filter *prog, size_t len,
 {
     struct sock_fprog fprog = {.len = (unsigned short)len, .filter = (struct sock_filter *)prog};
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) != 0)
-        return fail(err, "setsockopt(SO_ATTACH_FILTER)", errno);
+        return net_fail(err, "setsockopt(SO_ATTACH_FILTER)", errno);
     /* Frames queued between bind and now never met the filter. */
     uint8_t junk[64];
     while (recv(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC) >= 0)
@@ -176,7 +163,7 @@ ssize_t net_packet_recv(int fd, uint8_t *buf, size_t cap, struct net_frame_info 
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return -1;
-        return fail(err, "recvmsg(AF_PACKET)", errno);
+        return net_fail(err, "recvmsg(AF_PACKET)", errno);
     }
     info->pkttype = from.sll_pkttype;
     info->wire_len = (size_t)n;
@@ -209,7 +196,7 @@ int net_packet_send(int fd, int ifindex, const uint8_t *frame, size_t len, char 
         n = sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to));
     } while (n < 0 && errno == EINTR);
     if (n < 0)
-        return fail(err, "sendto(AF_PACKET)", errno);
+        return net_fail(err, "sendto(AF_PACKET)", errno);
     return 0;
 }
 
@@ -221,7 +208,7 @@ int net_packet_stats(int fd, uint64_t *received, uint64_t *dropped, char *err)
     memset(&st, 0, sizeof(st));
     socklen_t len = sizeof(st);
     if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0)
-        return fail(err, "getsockopt(PACKET_STATISTICS)", errno);
+        return net_fail(err, "getsockopt(PACKET_STATISTICS)", errno);
     *received = st.tp_packets;
     *dropped = st.tp_drops;
     return 0;
@@ -235,7 +222,7 @@ int net_wait_readable(int fd, int timeout_ms, char *err)
         n = poll(&pfd, 1, timeout_ms);
     } while (n < 0 && errno == EINTR);
     if (n < 0)
-        return fail(err, "poll", errno);
+        return net_fail(err, "poll", errno);
     return n > 0;
 }
 
@@ -258,7 +245,7 @@ static int ring_setup(struct net_ring *ring, unsigned retire_ms, char *err)
 {
     int version = TPACKET_V3;
     if (setsockopt(ring->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) != 0)
-        return fail(err, "setsockopt(PACKET_VERSION)", errno);
+        return net_fail(err, "setsockopt(PACKET_VERSION)", errno);
     struct tpacket_req3 req;
     memset(&req, 0, sizeof(req));
     req.tp_block_size = (unsigned)ring->block_size;
@@ -267,11 +254,11 @@ static int ring_setup(struct net_ring *ring, unsigned retire_ms, char *err)
     req.tp_frame_nr = (unsigned)(ring->block_size * ring->block_count / RING_FRAME_SIZE);
     req.tp_retire_blk_tov = retire_ms;
     if (setsockopt(ring->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) != 0)
-        return fail(err, "setsockopt(PACKET_RX_RING)", errno);
+        return net_fail(err, "setsockopt(PACKET_RX_RING)", errno);
     ring->map_len = ring->block_size * ring->block_count;
     void *map = mmap(NULL, ring->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring->fd, 0);
     if (map == MAP_FAILED)
-        return fail(err, "mmap(PACKET_RX_RING)", errno);
+        return net_fail(err, "mmap(PACKET_RX_RING)", errno);
     ring->map = map;
     return 0;
 }
@@ -281,7 +268,7 @@ struct net_ring *net_ring_open(const char *ifname, size_t block_size, size_t blo
 {
     struct net_ring *ring = calloc(1, sizeof(*ring));
     if (ring == NULL) {
-        fail(err, "calloc", ENOMEM);
+        net_fail(err, "calloc", ENOMEM);
         return NULL;
     }
     ring->block_size = block_size;
@@ -406,9 +393,9 @@ int net_udp_socket(const struct sockaddr_storage *sa, socklen_t salen, bool bind
 {
     int fd = socket(sa->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return fail(err, "socket(SOCK_DGRAM)", errno);
+        return net_fail(err, "socket(SOCK_DGRAM)", errno);
     if (bind_it && bind(fd, (const struct sockaddr *)sa, salen) != 0)
-        return fail_close(fd, err, "bind(UDP)");
+        return net_fail_close(fd, err, "bind(UDP)");
     return fd;
 }
 
@@ -421,7 +408,7 @@ ssize_t net_udp_recv(int fd, uint8_t *buf, size_t cap, struct sockaddr_storage *
         n = recvfrom(fd, buf, cap, MSG_TRUNC | MSG_DONTWAIT, (struct sockaddr *)from, fromlen);
     } while (n < 0 && errno == EINTR);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-        return fail(err, "recvfrom(UDP)", errno);
+        return net_fail(err, "recvfrom(UDP)", errno);
     return n;
 }
 
@@ -433,7 +420,7 @@ int net_udp_send(int fd, const uint8_t *buf, size_t len, const struct sockaddr_s
         n = sendto(fd, buf, len, 0, (const struct sockaddr *)to, tolen);
     } while (n < 0 && errno == EINTR);
     if (n < 0)
-        return fail(err, "sendto(UDP)", errno);
+        return net_fail(err, "sendto(UDP)", errno);
     return 0;
 }
 

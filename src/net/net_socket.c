@@ -1,4 +1,5 @@
 #include "net_socket.h"
+#include "net_error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,27 +11,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int fail(char *err, const char *call, int saved_errno)
-{
-    if (err != NULL)
-        snprintf(err, NET_ERR_LEN, "%s: %s", call, strerror(saved_errno));
-    errno = saved_errno;
-    return -1;
-}
-
-static int fail_close(int fd, char *err, const char *call)
-{
-    int saved = errno;
-    close(fd);
-    return fail(err, call, saved);
-}
 
 static int unix_address(const char *path, struct sockaddr_un *sa, char *err)
 {
     memset(sa, 0, sizeof(*sa));
     sa->sun_family = AF_UNIX;
     if (strlen(path) >= sizeof(sa->sun_path))
-        return fail(err, "socket path", ENAMETOOLONG);
+        return net_fail(err, "socket path", ENAMETOOLONG);
     strcpy(sa->sun_path, path);
     return 0;
 }
@@ -39,10 +26,10 @@ int net_set_nonblock(int fd, bool on, char *err)
 {
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0)
-        return fail(err, "fcntl(F_GETFL)", errno);
+        return net_fail(err, "fcntl(F_GETFL)", errno);
     flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
     if (fcntl(fd, F_SETFL, flags) != 0)
-        return fail(err, "fcntl(F_SETFL)", errno);
+        return net_fail(err, "fcntl(F_SETFL)", errno);
     return 0;
 }
 
@@ -53,13 +40,13 @@ int net_unix_connect(const char *path, int type, bool nonblock, char *err)
         return -1;
     int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
     if (fd < 0)
-        return fail(err, "socket", errno);
+        return net_fail(err, "socket", errno);
     int rc;
     do {
         rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
     } while (rc != 0 && errno == EINTR);
     if (rc != 0 && !(nonblock && errno == EINPROGRESS))
-        return fail_close(fd, err, "connect");
+        return net_fail_close(fd, err, "connect");
     return fd;
 }
 
@@ -82,7 +69,7 @@ int net_unix_listen(const char *path, int type, int backlog, char *err)
         return -1;
     int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return fail(err, "socket", errno);
+        return net_fail(err, "socket", errno);
 
     /* Only the owner may connect: the socket file is created 0600 (umask during bind,
      * so there is no moment when it is more open). */
@@ -95,22 +82,22 @@ int net_unix_listen(const char *path, int type, int backlog, char *err)
             break;
         if (saved != EADDRINUSE || attempt > 0) {
             errno = saved;
-            return fail_close(fd, err, "bind");
+            return net_fail_close(fd, err, "bind");
         }
         struct stat st;
         if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
             errno = EEXIST; /* never unlink something that is not a socket */
-            return fail_close(fd, err, path);
+            return net_fail_close(fd, err, path);
         }
         if (unix_socket_is_live(path, type)) {
             errno = EADDRINUSE;
-            return fail_close(fd, err, "another process is listening on the socket");
+            return net_fail_close(fd, err, "another process is listening on the socket");
         }
         if (unlink(path) != 0 && errno != ENOENT)
-            return fail_close(fd, err, "unlink stale socket");
+            return net_fail_close(fd, err, "unlink stale socket");
     }
     if (listen(fd, backlog) != 0)
-        return fail_close(fd, err, "listen");
+        return net_fail_close(fd, err, "listen");
     return fd;
 }
 
@@ -124,7 +111,7 @@ int net_accept(int listen_fd, char *err)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return -1;
-        return fail(err, "accept4", errno);
+        return net_fail(err, "accept4", errno);
     }
 }
 
@@ -133,7 +120,7 @@ int net_peer_uid(int fd, uid_t *uid, pid_t *pid, char *err)
     struct ucred cred;
     socklen_t len = sizeof(cred);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
-        return fail(err, "getsockopt(SO_PEERCRED)", errno);
+        return net_fail(err, "getsockopt(SO_PEERCRED)", errno);
     *uid = cred.uid;
     if (pid != NULL)
         *pid = cred.pid;
@@ -145,11 +132,11 @@ static int set_buffer(int fd, int opt, int force_opt, int bytes, const char *cal
 {
     if (setsockopt(fd, SOL_SOCKET, force_opt, &bytes, sizeof(bytes)) != 0 &&
         setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof(bytes)) != 0)
-        return fail(err, call, errno);
+        return net_fail(err, call, errno);
     int granted = 0;
     socklen_t len = sizeof(granted);
     if (getsockopt(fd, SOL_SOCKET, opt, &granted, &len) != 0)
-        return fail(err, call, errno);
+        return net_fail(err, call, errno);
     return granted;
 }
 

@@ -1,4 +1,5 @@
 #include "net_tcp.h"
+#include "net_error.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,20 +14,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int fail(char *err, const char *call, int saved_errno)
-{
-    if (err != NULL)
-        snprintf(err, NET_ERR_LEN, "%s: %s", call, strerror(saved_errno));
-    errno = saved_errno;
-    return -1;
-}
-
-static int fail_close(int fd, char *err, const char *call)
-{
-    int saved = errno;
-    close(fd);
-    return fail(err, call, saved);
-}
 
 static int copy_part(char *dst, size_t cap, const char *src, size_t len)
 {
@@ -135,10 +122,10 @@ int net_tcp_connect_addr(const struct addrinfo *ai, int timeout_ms, char *err)
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                     ai->ai_protocol);
     if (fd < 0)
-        return fail(err, "socket", errno);
+        return net_fail(err, "socket", errno);
     int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
     if (rc != 0 && errno != EINPROGRESS && errno != EINTR)
-        return fail_close(fd, err, "connect");
+        return net_fail_close(fd, err, "connect");
     if (rc != 0) {
         /* Note that connect() interrupted by a signal goes on in the background, as if
          * EINPROGRESS: wait for writability either way, then ask SO_ERROR. */
@@ -148,23 +135,23 @@ int net_tcp_connect_addr(const struct addrinfo *ai, int timeout_ms, char *err)
             n = poll(&p, 1, timeout_ms);
         } while (n < 0 && errno == EINTR);
         if (n < 0)
-            return fail_close(fd, err, "poll");
+            return net_fail_close(fd, err, "poll");
         if (n == 0) {
             errno = ETIMEDOUT;
-            return fail_close(fd, err, "connect");
+            return net_fail_close(fd, err, "connect");
         }
         int so_error = 0;
         socklen_t len = sizeof(so_error);
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0)
-            return fail_close(fd, err, "getsockopt(SO_ERROR)");
+            return net_fail_close(fd, err, "getsockopt(SO_ERROR)");
         if (so_error != 0) {
             errno = so_error;
-            return fail_close(fd, err, "connect");
+            return net_fail_close(fd, err, "connect");
         }
     }
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
-        return fail_close(fd, err, "fcntl");
+        return net_fail_close(fd, err, "fcntl");
     return fd;
 }
 
@@ -173,7 +160,7 @@ int net_tcp_local_name(int fd, char *out, size_t outlen, char *err)
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-        return fail(err, "getsockname", errno);
+        return net_fail(err, "getsockname", errno);
     char host[INET6_ADDRSTRLEN];
     unsigned port;
     if (ss.ss_family == AF_INET6) {
@@ -194,7 +181,7 @@ int net_tcp_nodelay(int fd, bool on, char *err)
 {
     int v = on;
     if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) != 0)
-        return fail(err, "setsockopt(TCP_NODELAY)", errno);
+        return net_fail(err, "setsockopt(TCP_NODELAY)", errno);
     return 0;
 }
 
@@ -202,13 +189,13 @@ long net_raise_nofile(long want, char *err)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return fail(err, "getrlimit(RLIMIT_NOFILE)", errno);
+        return net_fail(err, "getrlimit(RLIMIT_NOFILE)", errno);
     if (want < 0 || (rlim_t)want <= rl.rlim_cur)
         return (long)rl.rlim_cur;
     rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || (rlim_t)want < rl.rlim_max ? (rlim_t)want
                                                                              : rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return fail(err, "setrlimit(RLIMIT_NOFILE)", errno);
+        return net_fail(err, "setrlimit(RLIMIT_NOFILE)", errno);
     return (long)rl.rlim_cur;
 }
 

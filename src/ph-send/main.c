@@ -2,7 +2,6 @@
  * ph-send: sends files, directories (recursively, in name order) or stdin to ph-store as
  * test cases of one target, and prints what the daemon did with them.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -94,11 +93,6 @@ static int send_file(struct sender *s, const char *path)
     return 0;
 }
 
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int send_path(struct sender *s, const char *path)
 {
     struct stat st;
@@ -111,40 +105,17 @@ static int send_path(struct sender *s, const char *path)
     }
     if (!S_ISDIR(st.st_mode))
         return send_file(s, path);
-    DIR *dir = opendir(path);
-    if (dir == NULL) {
+    char **names;
+    size_t n;
+    if (file_list_dir(path, &names, &n) != 0) {
         fprintf(stderr, "ph-send: %s: %s\n", path, strerror(errno));
         s->failed = 1;
         return 0;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **bigger = realloc(names, cap * sizeof(*names));
-            if (bigger == NULL)
-                break;
-            names = bigger;
-        }
-        size_t len = strlen(path) + strlen(e->d_name) + 2;
-        names[n] = malloc(len);
-        if (names[n] == NULL)
-            break;
-        snprintf(names[n++], len, "%s/%s", path, e->d_name);
-    }
-    closedir(dir);
-    qsort(names, n, sizeof(*names), compare_names);
     int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (rc == 0)
-            rc = send_path(s, names[i]);
-        free(names[i]);
-    }
-    free(names);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = send_path(s, names[i]);
+    file_list_free(names, n);
     return rc;
 }
 

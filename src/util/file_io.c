@@ -1,6 +1,8 @@
 #include "file_io.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,4 +52,53 @@ fail: {
     errno = saved;
     return -1;
 }
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void file_list_free(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+int file_list_dir(const char *dir, char ***names, size_t *count)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    char **list = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **bigger = realloc(list, cap * sizeof(*list));
+            if (bigger == NULL)
+                goto fail;
+            list = bigger;
+        }
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        if ((list[n] = malloc(len)) == NULL)
+            goto fail;
+        snprintf(list[n++], len, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(list, n, sizeof(*list), compare_names);
+    *names = list;
+    *count = n;
+    return 0;
+
+fail:
+    closedir(d);
+    file_list_free(list, n);
+    errno = ENOMEM;
+    return -1;
 }

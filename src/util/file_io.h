@@ -8,4 +8,10 @@
  * buffer (*data, *len; free it). Returns 0, or -1 with errno set. */
 int file_read_all(const char *path, uint8_t **data, size_t *len);
 
+/* Lists dir's entries, hidden ones (".*") left out, as "dir/name" paths in name order,
+ * so every run over a corpus sees the same order. *names is a malloc'd array of *count
+ * malloc'd strings: free them with file_list_free. Returns 0, or -1 with errno set. */
+int file_list_dir(const char *dir, char ***names, size_t *count);
+void file_list_free(char **names, size_t count);
+
 #endif

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "guard_buf.h"
+#include "test_bytes.h"
 #include "http/http.h"
 
 struct chunk_row {
@@ -362,33 +363,6 @@ static void test_trailers(void **state)
 
 /* ---- limits (http_limits.h): built at run time ------------------------------------- */
 
-struct bytes {
-    char *p;
-    size_t len, cap;
-};
-
-static void put(struct bytes *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void puts_(struct bytes *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void put_rep(struct bytes *b, char c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        put(b, &c, 1);
-}
 
 /* Rows built at run time; the caller frees .in. */
 enum { MAX_BUILT = 16 };
@@ -401,88 +375,88 @@ static size_t build_limit_rows(struct chunk_row *rows)
     /* Leading zeros do not count against the 64-bit size (a byte-sized digit counter
      * must not wrap), only against the line length. */
     b = (struct bytes){0};
-    put_rep(&b, '0', 300);
-    puts_(&b, "5\r\nhello\r\n0\r\n\r\n");
+    bytes_put_rep(&b, '0', 300);
+    bytes_puts(&b, "5\r\nhello\r\n0\r\n\r\n");
     rows[n++] = (struct chunk_row){"size: 300 leading zeros", b.p, b.len, OUT("hello")};
 
     b = (struct bytes){0};
-    put_rep(&b, '0', 256);
-    puts_(&b, "\r\n\r\n");
+    bytes_put_rep(&b, '0', 256);
+    bytes_puts(&b, "\r\n\r\n");
     rows[n++] = (struct chunk_row){"size: last-chunk of 256 zeros", b.p, b.len, OUT("")};
 
     /* HTTP_MAX_CHUNK_LINE: from the first hex digit to the CR */
     b = (struct bytes){0};
-    puts_(&b, "5;");
-    put_rep(&b, 'a', HTTP_MAX_CHUNK_LINE - 2);
-    puts_(&b, "\r\nhello\r\n0\r\n\r\n");
+    bytes_puts(&b, "5;");
+    bytes_put_rep(&b, 'a', HTTP_MAX_CHUNK_LINE - 2);
+    bytes_puts(&b, "\r\nhello\r\n0\r\n\r\n");
     rows[n++] = (struct chunk_row){"line: HTTP_MAX_CHUNK_LINE", b.p, b.len, OUT("hello")};
 
     b = (struct bytes){0};
-    puts_(&b, "5;");
-    put_rep(&b, 'a', HTTP_MAX_CHUNK_LINE - 1);
-    puts_(&b, "\r\nhello\r\n0\r\n\r\n");
+    bytes_puts(&b, "5;");
+    bytes_put_rep(&b, 'a', HTTP_MAX_CHUNK_LINE - 1);
+    bytes_puts(&b, "\r\nhello\r\n0\r\n\r\n");
     rows[n++] = (struct chunk_row){"line: one byte over", b.p, b.len, REJECT(CHUNK_LINE_TOO_LONG)};
 
     b = (struct bytes){0};
-    puts_(&b, "5;");
-    put_rep(&b, 'a', HTTP_MAX_CHUNK_LINE - 1);
+    bytes_puts(&b, "5;");
+    bytes_put_rep(&b, 'a', HTTP_MAX_CHUNK_LINE - 1);
     rows[n++] = (struct chunk_row){"line: over, no CRLF yet, is rejected now", b.p, b.len,
                                    REJECT(CHUNK_LINE_TOO_LONG)};
 
     b = (struct bytes){0};
-    put_rep(&b, '0', HTTP_MAX_CHUNK_LINE + 1);
-    puts_(&b, "\r\n\r\n");
+    bytes_put_rep(&b, '0', HTTP_MAX_CHUNK_LINE + 1);
+    bytes_puts(&b, "\r\n\r\n");
     rows[n++] = (struct chunk_row){"line: over, all leading zeros", b.p, b.len,
                                    REJECT(CHUNK_LINE_TOO_LONG)};
 
     b = (struct bytes){0};
-    puts_(&b, "0;");
-    put_rep(&b, 'a', HTTP_MAX_CHUNK_LINE - 1);
-    puts_(&b, "\r\n\r\n");
+    bytes_puts(&b, "0;");
+    bytes_put_rep(&b, 'a', HTTP_MAX_CHUNK_LINE - 1);
+    bytes_puts(&b, "\r\n\r\n");
     rows[n++] =
         (struct chunk_row){"line: last-chunk over", b.p, b.len, REJECT(CHUNK_LINE_TOO_LONG)};
 
     /* HTTP_MAX_TRAILER_SIZE: from the first trailer byte to the final CRLF included */
     size_t fixed = strlen("X: \r\n\r\n");
     b = (struct bytes){0};
-    puts_(&b, "0\r\nX: ");
-    put_rep(&b, 'v', HTTP_MAX_TRAILER_SIZE - fixed);
-    puts_(&b, "\r\n\r\n");
+    bytes_puts(&b, "0\r\nX: ");
+    bytes_put_rep(&b, 'v', HTTP_MAX_TRAILER_SIZE - fixed);
+    bytes_puts(&b, "\r\n\r\n");
     rows[n++] = (struct chunk_row){"trailer: HTTP_MAX_TRAILER_SIZE", b.p, b.len, OUT("")};
 
     b = (struct bytes){0};
-    puts_(&b, "0\r\nX: ");
-    put_rep(&b, 'v', HTTP_MAX_TRAILER_SIZE - fixed + 1);
-    puts_(&b, "\r\n\r\n");
+    bytes_puts(&b, "0\r\nX: ");
+    bytes_put_rep(&b, 'v', HTTP_MAX_TRAILER_SIZE - fixed + 1);
+    bytes_puts(&b, "\r\n\r\n");
     rows[n++] = (struct chunk_row){"trailer: one byte over", b.p, b.len, REJECT(TRAILER_TOO_LARGE)};
 
     b = (struct bytes){0};
-    puts_(&b, "0\r\nX: ");
-    put_rep(&b, 'v', HTTP_MAX_TRAILER_SIZE + 1);
+    bytes_puts(&b, "0\r\nX: ");
+    bytes_put_rep(&b, 'v', HTTP_MAX_TRAILER_SIZE + 1);
     rows[n++] = (struct chunk_row){"trailer: over, no end yet, is rejected now", b.p, b.len,
                                    REJECT(TRAILER_TOO_LARGE)};
 
     b = (struct bytes){0};
-    puts_(&b, "0\r\n");
+    bytes_puts(&b, "0\r\n");
     for (int i = 0; i < HTTP_MAX_TRAILER_FIELDS; i++)
-        puts_(&b, "X: y\r\n");
-    puts_(&b, "\r\n");
+        bytes_puts(&b, "X: y\r\n");
+    bytes_puts(&b, "\r\n");
     rows[n++] = (struct chunk_row){"trailer: HTTP_MAX_TRAILER_FIELDS", b.p, b.len, OUT("")};
 
     b = (struct bytes){0};
-    puts_(&b, "0\r\n");
+    bytes_puts(&b, "0\r\n");
     for (int i = 0; i < HTTP_MAX_TRAILER_FIELDS + 1; i++)
-        puts_(&b, "X: y\r\n");
-    puts_(&b, "\r\n");
+        bytes_puts(&b, "X: y\r\n");
+    bytes_puts(&b, "\r\n");
     rows[n++] = (struct chunk_row){"trailer: HTTP_MAX_TRAILER_FIELDS + 1", b.p, b.len,
                                    REJECT(TRAILER_TOO_LARGE)};
 
     /* A big chunk: the data is moved, not limited */
     b = (struct bytes){0};
-    puts_(&b, "bb8\r\n");
+    bytes_puts(&b, "bb8\r\n");
     for (int i = 0; i < 3000; i++)
-        put(&b, &"0123456789abcdef"[i % 16], 1);
-    puts_(&b, "\r\n0\r\n\r\n");
+        bytes_put(&b, &"0123456789abcdef"[i % 16], 1);
+    bytes_puts(&b, "\r\n0\r\n\r\n");
     rows[n++] =
         (struct chunk_row){"size: 3000-byte chunk", b.p, b.len, .out = b.p + 5, .out_len = 3000};
 

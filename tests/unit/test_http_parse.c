@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "guard_buf.h"
+#include "test_bytes.h"
 #include "http/http.h"
 
 /* ---- the row type and how a row reads ---------------------------------------------- */
@@ -918,47 +919,19 @@ static int check_sampled_prefixes(const struct req_row *r, size_t limit)
 
 /* ---- limits (http_limits.h): built at run time ------------------------------------- */
 
-/* A growable byte string for building big inputs. */
-struct bytes {
-    char *p;
-    size_t len, cap;
-};
-
-static void put(struct bytes *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void puts_(struct bytes *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void put_rep(struct bytes *b, char c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        put(b, &c, 1);
-}
 
 /* "GET /aaa... HTTP/1.1" of exactly line_len bytes, then CRLF and "Host: a" unless
  * `unterminated`. Returns the target in *target. */
 static void request_line(struct bytes *b, struct bytes *target, size_t line_len, bool unterminated)
 {
     size_t fixed = strlen("GET  HTTP/1.1");
-    puts_(target, "/");
-    put_rep(target, 'a', line_len - fixed - 1);
-    puts_(b, "GET ");
-    put(b, target->p, target->len);
-    puts_(b, " HTTP/1.1");
+    bytes_puts(target, "/");
+    bytes_put_rep(target, 'a', line_len - fixed - 1);
+    bytes_puts(b, "GET ");
+    bytes_put(b, target->p, target->len);
+    bytes_puts(b, " HTTP/1.1");
     if (!unterminated)
-        puts_(b, "\r\nHost: a\r\n\r\n");
+        bytes_puts(b, "\r\nHost: a\r\n\r\n");
 }
 
 static void test_request_line_limit(void **state)
@@ -1022,16 +995,16 @@ static void test_header_count_limit(void **state)
     for (size_t i = 0; i < NROWS(cases); i++) {
         struct bytes in = {0}, fields = {0};
         bool empty = strstr(cases[i].label, "empty") != NULL;
-        puts_(&in, "GET / HTTP/1.1\r\nHost: a\r\n");
-        puts_(&fields, "Host: a\n");
+        bytes_puts(&in, "GET / HTTP/1.1\r\nHost: a\r\n");
+        bytes_puts(&fields, "Host: a\n");
         for (size_t f = 1; f < cases[i].fields; f++) {
             char line[64];
             snprintf(line, sizeof(line), "X-%zu: %s\r\n", f, empty ? "" : "v");
-            puts_(&in, line);
+            bytes_puts(&in, line);
             snprintf(line, sizeof(line), "X-%zu: %s\n", f, empty ? "" : "v");
-            puts_(&fields, line);
+            bytes_puts(&fields, line);
         }
-        puts_(&in, "\r\n");
+        bytes_puts(&in, "\r\n");
         struct req_row r = {.label = cases[i].label,
                             .in = in.p,
                             .len = in.len,
@@ -1081,13 +1054,13 @@ static void test_head_size_limit(void **state)
         const char *end = cases[i].unterminated ? "" : "\r\n\r\n";
         size_t pad = cases[i].head_len - strlen(start) - strlen(end);
         struct bytes in = {0}, fields = {0};
-        puts_(&in, start);
-        put_rep(&in, 'v', pad);
-        puts_(&in, end);
+        bytes_puts(&in, start);
+        bytes_put_rep(&in, 'v', pad);
+        bytes_puts(&in, end);
         in.len -= cases[i].cut;
-        puts_(&fields, "Host: a\nX: ");
-        put_rep(&fields, 'v', pad);
-        puts_(&fields, "\n");
+        bytes_puts(&fields, "Host: a\nX: ");
+        bytes_put_rep(&fields, 'v', pad);
+        bytes_puts(&fields, "\n");
         struct req_row r = {.label = cases[i].label,
                             .in = in.p,
                             .len = in.len,
