@@ -90,12 +90,15 @@ static bool peer_knows_method(struct ph_slice method)
 struct peer_result;
 static bool peer_stricter_head(const struct http_request *req, const struct peer_result *p);
 
-/* llhttp matches Connection options by prefix ("close<junk>" closes): keep-alive is
- * compared only when every Connection value is a plain token list. */
+/* llhttp matches Connection options by prefix ("close<junk>" closes) and honours the
+ * legacy Proxy-Connection as if it were Connection: keep-alive is compared only when
+ * there is no Proxy-Connection and every Connection value is a plain token list. */
 static bool connection_is_clean(const struct http_request *req)
 {
     for (size_t i = 0; i < req->num_headers; i++) {
         struct ph_slice n = req->headers[i].name, v = req->headers[i].value;
+        if (n.len == 16 && strncasecmp((const char *)n.ptr, "proxy-connection", 16) == 0)
+            return false;
         if (n.len != 10 || strncasecmp((const char *)n.ptr, "connection", 10) != 0)
             continue;
         for (size_t k = 0; k < v.len; k++) {
