@@ -101,12 +101,23 @@ static bool connection_is_clean(const struct http_request *req)
             return false;
         if (n.len != 10 || strncasecmp((const char *)n.ptr, "connection", 10) != 0)
             continue;
+        /* letters and "-" in comma-separated elements, OWS around them, none inside */
+        bool in_token = false, after_token = false;
         for (size_t k = 0; k < v.len; k++) {
             uint8_t c = v.ptr[k];
-            bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-                      c == ',' || c == ' ' || c == '\t';
-            if (!ok)
+            bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+            if (letter) {
+                if (after_token)
+                    return false; /* "close a": two words in one element */
+                in_token = true;
+            } else if (c == ' ' || c == '\t') {
+                after_token = after_token || in_token;
+                in_token = false;
+            } else if (c == ',') {
+                in_token = after_token = false;
+            } else {
                 return false;
+            }
         }
     }
     return true;
@@ -290,6 +301,14 @@ error:
     }
 }
 
+/* "scheme://": the hier-part starts with an authority */
+static bool scheme_then_slashes(struct ph_slice target)
+{
+    const uint8_t *colon = memchr(target.ptr, ':', target.len);
+    size_t at = colon ? (size_t)(colon - target.ptr) : target.len;
+    return target.len - at >= 3 && memcmp(target.ptr + at, "://", 3) == 0;
+}
+
 static bool scheme_is_letters(struct ph_slice target)
 {
     for (size_t i = 0; i < target.len && target.ptr[i] != ':'; i++) {
@@ -311,8 +330,7 @@ static bool peer_stricter_head(const struct http_request *req, const struct peer
         /* absolute-URI without "//" (RFC 3986 4.3), or a scheme with the digits, "+",
          * "-" or "." RFC 3986 3.1 allows after its first letter: llhttp takes letters only */
         return req->target_form == HTTP_TARGET_ABSOLUTE &&
-               (memmem(req->target.ptr, req->target.len, "://", 3) == NULL ||
-                !scheme_is_letters(req->target));
+               (!scheme_then_slashes(req->target) || !scheme_is_letters(req->target));
     default:
         return false;
     }

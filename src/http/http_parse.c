@@ -559,7 +559,9 @@ static enum ph_status on_transfer_encoding(struct parser *ps, struct ph_slice v,
 }
 
 /* Connection = #connection-option (RFC 9110 7.6.1); "close" and "keep-alive" decide
- * persistence (RFC 9112 9.3). Other options are for the server, not the parser. */
+ * persistence (RFC 9112 9.3). Other options are for the server, not the parser. A list
+ * element that is not exactly one token ("close x") is not an option at all: reading a
+ * prefix of it would make persistence depend on how far a parser looks. */
 static void on_connection(struct parser *ps, struct ph_slice v)
 {
     size_t i = 0;
@@ -568,9 +570,11 @@ static void on_connection(struct parser *ps, struct ph_slice v)
         size_t start = i;
         i = skip_token(v, i);
         struct ph_slice option = {v.ptr + start, i - start};
-        if (token_equals(option, "close"))
+        size_t after = skip_ows(v, i);
+        bool whole = after == v.len || v.ptr[after] == ',';
+        if (whole && token_equals(option, "close"))
             ps->connection_close = true;
-        else if (token_equals(option, "keep-alive"))
+        else if (whole && token_equals(option, "keep-alive"))
             ps->connection_keep_alive = true;
         while (i < v.len && v.ptr[i] != ',')
             i++;
