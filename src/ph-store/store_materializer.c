@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +127,11 @@ static void sleep_ms(unsigned ms)
 static void *materializer_main(void *arg)
 {
     struct store_materializer *m = arg;
+    /* Acks wait for the log, not for corpus files: when the two compete for a core, the
+     * event loop should win (measured: +16 to +36 % acknowledged cases/s in a burst). The
+     * files still follow within a second while the daemon keeps up; backpressure bounds
+     * how far they may fall behind. Linux applies nice per thread. */
+    setpriority(PRIO_PROCESS, (id_t)gettid(), STORE_MATERIALIZER_NICE);
     struct segment_reader reader = {.fd = -1};
     uint64_t since_sync = 0;
     uint64_t last_sync_ms = net_now_ms();

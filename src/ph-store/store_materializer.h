@@ -17,6 +17,8 @@
 /* How often the thread makes its work durable and drops finished segments. */
 #define STORE_SYNC_EVERY_FILES 4096
 #define STORE_SYNC_EVERY_MS 1000
+/* The thread's nice value, relative to the event loop's 0. */
+#define STORE_MATERIALIZER_NICE 10
 /* Holes are punched in whole blocks of this size. */
 #define STORE_PUNCH_ALIGN 4096
 /* Wait before retrying a record whose file could not be written (disk full). */

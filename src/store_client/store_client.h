@@ -15,6 +15,8 @@
 
 /* Cases sent and not yet acknowledged before store_client_send waits for acks. */
 #define STORE_CLIENT_WINDOW 1024
+/* store_client_send reads waiting acks once per this many sends. */
+#define STORE_CLIENT_ACK_POLL 64
 
 struct store_client;
 
