@@ -21,6 +21,7 @@ PACKAGES=(
     iproute2                # ip netns and veth pairs for the CHAO integration tests
     node-llhttp             # llhttp's C sources: the peer of the http_differential fuzz target
     nginx-light             # ci/conformance.sh --nginx: the reference server (no service is started)
+    wrk                     # ci/bench.sh httpd: the load generator
     g++ libstdc++-12-dev    # clang++ links OSS-Fuzz-style targets ($CXX, tests/fuzz)
     zip unzip               # OSS-Fuzz seed corpus archives
     gnuplot-nox             # afl-plot graphs in ci/fuzz.sh reports

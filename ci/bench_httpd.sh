@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# ci/bench.sh httpd: wrk against ph-httpd and against nginx with one worker serving the
+# same hello page, both on loopback, same connections, interleaved rounds, medians.
+#
+#   ci/bench_httpd.sh [--rounds N] [--seconds S] [--connections C]
+#
+# The machine has two cores: the server runs on core 0 and wrk (one thread) on core 1,
+# pinned with taskset the same way for both servers. Called by ci/bench.sh httpd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=3
+seconds=5
+conns=50
+while [ $# -gt 0 ]; do
+    case $1 in
+    --rounds) rounds=${2:?}; shift 2 ;;
+    --seconds) seconds=${2:?}; shift 2 ;;
+    --connections) conns=${2:?}; shift 2 ;;
+    *) echo "usage: ci/bench.sh httpd [--rounds N>=3] [--seconds S] [--connections C]" >&2; exit 64 ;;
+    esac
+done
+[ "$rounds" -ge 3 ] || { echo "bench: --rounds must be at least 3" >&2; exit 64; }
+
+ci/setup.sh
+command -v wrk >/dev/null || { echo "bench: wrk missing (ci/setup.sh installs it)" >&2; exit 1; }
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$nginx" ] || { echo "bench: nginx missing (ci/setup.sh installs nginx-light)" >&2; exit 1; }
+
+build=build/bench
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-O2 -DPH_BUILD_TESTS=OFF \
+    -DPH_SANITIZE= >"$build.configure.log" 2>&1 || { cat "$build.configure.log" >&2; exit 1; }
+cmake --build "$build" --parallel "$(nproc)" --target ph-httpd >&2
+
+work=$(mktemp -d /tmp/ph-bench-httpd.XXXXXX)
+chmod 0755 "$work" # nginx workers run as nobody and must read the page
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() { # PORT PID
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+# ph-httpd's own hello page, so both servers send the same bytes.
+httpd_port=$(free_port)
+taskset -c 0 "$build/bin/ph-httpd" --listen "127.0.0.1:$httpd_port" 2>"$work/httpd.log" &
+pids+=($!)
+wait_port "$httpd_port" "$!" || { cat "$work/httpd.log" >&2; exit 1; }
+curl -s "http://127.0.0.1:$httpd_port/" >"$work/index.html"
+
+nginx_port=$(free_port)
+mkdir -p "$work/nginx/html"
+cp "$work/index.html" "$work/nginx/html/index.html"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx/body;
+    proxy_temp_path $work/nginx/proxy;
+    fastcgi_temp_path $work/nginx/fastcgi;
+    uwsgi_temp_path $work/nginx/uwsgi;
+    scgi_temp_path $work/nginx/scgi;
+    default_type text/html;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $work/nginx/html;
+    }
+}
+EOF
+taskset -c 0 "$nginx" -c "$work/nginx/nginx.conf" -p "$work/nginx" 2>"$work/nginx.stderr" &
+pids+=($!)
+wait_port "$nginx_port" "$!" || { cat "$work/nginx.stderr" >&2; exit 1; }
+cmp -s "$work/index.html" <(curl -s "http://127.0.0.1:$nginx_port/") ||
+    { echo "bench: nginx does not serve the same page" >&2; exit 1; }
+
+# One wrk run: prints "req_per_s p50_ms p99_ms".
+run_wrk() {
+    taskset -c 1 wrk -t1 -c"$conns" -d"${seconds}s" --latency "http://127.0.0.1:$1/" |
+        awk '/Requests\/sec/ { r = $2 }
+             function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+             $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+             END { printf "%s %.3f %.3f\n", r, p50, p99 }'
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+: >"$work/ours.txt" && : >"$work/nginx.txt"
+for r in $(seq "$rounds"); do
+    echo "bench: round $r/$rounds" >&2
+    run_wrk "$httpd_port" >>"$work/ours.txt"
+    run_wrk "$nginx_port" >>"$work/nginx.txt"
+done
+cp "$work/ours.txt" build/bench/httpd-raw-ours.txt
+cp "$work/nginx.txt" build/bench/httpd-raw-nginx.txt
+
+col() { awk -v c="$1" '{ print $c }' "$2" | median; }
+ours_rps=$(col 1 "$work/ours.txt")
+nginx_rps=$(col 1 "$work/nginx.txt")
+printf '%-28s %12s %9s %9s\n' "server ($conns connections)" "req/s" "p50 ms" "p99 ms"
+printf '%-28s %12.0f %9.3f %9.3f\n' "ph-httpd" "$ours_rps" "$(col 2 "$work/ours.txt")" "$(col 3 "$work/ours.txt")"
+printf '%-28s %12.0f %9.3f %9.3f\n' "nginx, 1 worker" "$nginx_rps" "$(col 2 "$work/nginx.txt")" "$(col 3 "$work/nginx.txt")"
+ratio=$(awk -v a="$ours_rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a / b }')
+echo
+echo "ratio ph-httpd/nginx: ${ratio}x (median of $rounds interleaved ${seconds}s rounds; target >= 1.00x)"
