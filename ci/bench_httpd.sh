@@ -32,62 +32,25 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-O2 -DPH_BUILD
     -DPH_SANITIZE= >"$build.configure.log" 2>&1 || { cat "$build.configure.log" >&2; exit 1; }
 cmake --build "$build" --parallel "$(nproc)" --target ph-httpd >&2
 
-work=$(mktemp -d /tmp/ph-bench-httpd.XXXXXX)
+# shellcheck source=ci/lib.sh
+. ci/lib.sh
+ph_workdir ph-bench-httpd
 chmod 0755 "$work" # nginx workers run as nobody and must read the page
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() { # PORT PID
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.05
-    done
-    return 1
-}
 
 # ph-httpd's own hello page, so both servers send the same bytes.
-httpd_port=$(free_port)
+httpd_port=$(ph_free_port)
 taskset -c 0 "$build/bin/ph-httpd" --listen "127.0.0.1:$httpd_port" 2>"$work/httpd.log" &
 pids+=($!)
-wait_port "$httpd_port" "$!" || { cat "$work/httpd.log" >&2; exit 1; }
+ph_wait_port "$httpd_port" "$!" || { cat "$work/httpd.log" >&2; exit 1; }
 curl -s "http://127.0.0.1:$httpd_port/" >"$work/index.html"
 
-nginx_port=$(free_port)
+nginx_port=$(ph_free_port)
 mkdir -p "$work/nginx/html"
 cp "$work/index.html" "$work/nginx/html/index.html"
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
-    default_type text/html;
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$nginx_port;
-        root $work/nginx/html;
-    }
-}
-EOF
+ph_nginx_conf "$work/nginx" "$nginx_port" "root $work/nginx/html;"
 taskset -c 0 "$nginx" -c "$work/nginx/nginx.conf" -p "$work/nginx" 2>"$work/nginx.stderr" &
 pids+=($!)
-wait_port "$nginx_port" "$!" || { cat "$work/nginx.stderr" >&2; exit 1; }
+ph_wait_port "$nginx_port" "$!" || { cat "$work/nginx.stderr" >&2; exit 1; }
 cmp -s "$work/index.html" <(curl -s "http://127.0.0.1:$nginx_port/") ||
     { echo "bench: nginx does not serve the same page" >&2; exit 1; }
 

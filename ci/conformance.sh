@@ -50,27 +50,9 @@ for b in ph-parse ph-probe; do
     [ -x "$bin/$b" ] || { echo "conformance: $bin/$b missing: build first (README)" >&2; exit 1; }
 done
 
-work=$(mktemp -d /tmp/ph-conformance.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() { # wait_port PORT PID: until something accepts on 127.0.0.1:PORT
-    for _ in $(seq 200); do
-        kill -0 "$2" 2>/dev/null || return 1
-        python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" \
-            2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
+# shellcheck source=ci/lib.sh
+. "$(dirname "$0")/lib.sh"
+ph_workdir ph-conformance
 
 if [ "$start_httpd" = 1 ]; then
     "$bin/ph-httpd" --listen 127.0.0.1:0 2>"$work/httpd.log" &
@@ -84,8 +66,7 @@ fi
 if [ "$start_nginx" = 1 ]; then
     nginx=$(command -v nginx || echo /usr/sbin/nginx)
     [ -x "$nginx" ] || { echo "conformance: nginx missing: apt-get install nginx-light" >&2; exit 1; }
-    port=$(free_port)
-    mkdir -p "$work/nginx"
+    port=$(ph_free_port)
     # With the echo module (libnginx-mod-http-echo, which nginx-light brings), nginx reads
     # and checks the whole body before it answers, as ph-httpd does; plain `return 200`
     # answers first and discards the body afterwards.
@@ -95,29 +76,10 @@ if [ "$start_nginx" = 1 ]; then
         load="load_module $echo_mod;"
         handler='echo_read_request_body; echo "hello";'
     fi
-    cat >"$work/nginx/nginx.conf" <<EOF
-$load
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        location / { $handler }
-    }
-}
-EOF
+    ph_nginx_conf "$work/nginx" "$port" "$handler" "$load"
     "$nginx" -c "$work/nginx/nginx.conf" -p "$work/nginx" 2>"$work/nginx/stderr" &
     pids+=($!)
-    wait_port "$port" "$!" || { cat "$work/nginx/stderr" >&2; exit 1; }
+    ph_wait_port "$port" "$!" || { cat "$work/nginx/stderr" >&2; exit 1; }
     servers+=("nginx=127.0.0.1:$port")
 fi
 

@@ -11,14 +11,9 @@ bin=$(cd "${1:-$root/build/bin}" && pwd)
 out=$here/cases
 unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 
-work=$(mktemp -d /tmp/ph-record-clients.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=ci/lib.sh
+. "$root/ci/lib.sh"
+ph_workdir ph-record-clients
 
 # record NAME CMD...: one store and one server per client, so the case is the client's.
 record() {
