@@ -7,6 +7,8 @@
 #     ci/bench.sh store [--rounds N] [--quick]      ph-store vs a discard loop and the disk
 #     ci/bench.sh httpd [--rounds N] [--seconds S] [--connections C]
 #                                                   ph-httpd vs nginx (one worker) under wrk
+#     ci/bench.sh chao [--rounds N] [--seconds S]   CHAO decode rate; ph-chao serve's ring vs
+#                                                   recvmsg over a veth pair (root)
 #
 # Each area builds what it measures in build/bench (Release, -O2, no sanitizers, no tests),
 # runs the contenders interleaved for N rounds (default 5, at least 3) and prints the median
@@ -34,6 +36,9 @@ usage: ci/bench.sh AREA [--rounds N]
                type and the disk's fdatasync write rate (3 rounds unless --rounds)
         httpd  wrk against ph-httpd and nginx with one worker, same page, pinned cores
                (ci/bench_httpd.sh: --rounds N, --seconds S, --connections C)
+        chao   the CHAO core's decode rate, and frames/s ph-chao serve receives over a veth
+               pair between two namespaces, TPACKET_V3 ring vs recvmsg, with and without
+               RPS, with drops (ci/bench_chao.sh: --rounds N, --seconds S; root)
   --rounds N   interleaved rounds per input, N >= 3 (default 5); medians are reported
   --quick      store: shorter loads and a 200000-case burst instead of 1 million
   --callgrind  also count instructions per request on browser with valgrind (steady numbers)
@@ -669,6 +674,7 @@ main() {
     shift
     # httpd has options of its own and lives in its own script
     [ "$area" = httpd ] && exec "$ROOT/ci/bench_httpd.sh" "$@"
+    [ "$area" = chao ] && exec "$ROOT/ci/bench_chao.sh" "$@"
     while [ $# -gt 0 ]; do
         case $1 in
         --rounds)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define VLAN_TAG_LEN 4
@@ -198,6 +199,35 @@ int net_packet_send(int fd, int ifindex, const uint8_t *frame, size_t len, char 
     if (n < 0)
         return net_fail(err, "sendto(AF_PACKET)", errno);
     return 0;
+}
+
+int net_packet_send_repeat(int fd, int ifindex, const uint8_t *frame, size_t len, size_t count,
+                           char *err)
+{
+    enum { BATCH = 64 };
+    struct sockaddr_ll to;
+    memset(&to, 0, sizeof(to));
+    to.sll_family = AF_PACKET;
+    to.sll_ifindex = ifindex;
+    to.sll_halen = NET_MAC_LEN;
+    if (len >= NET_MAC_LEN)
+        memcpy(to.sll_addr, frame, NET_MAC_LEN);
+    struct iovec iov = {.iov_base = (void *)frame, .iov_len = len};
+    struct mmsghdr msgs[BATCH];
+    memset(msgs, 0, sizeof(msgs));
+    for (size_t i = 0; i < BATCH; i++) {
+        msgs[i].msg_hdr.msg_name = &to;
+        msgs[i].msg_hdr.msg_namelen = sizeof(to);
+        msgs[i].msg_hdr.msg_iov = &iov;
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int n;
+    do {
+        n = sendmmsg(fd, msgs, (unsigned)(count < BATCH ? count : BATCH), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return net_fail(err, "sendmmsg(AF_PACKET)", errno);
+    return n;
 }
 
 int net_packet_stats(int fd, uint64_t *received, uint64_t *dropped, char *err)

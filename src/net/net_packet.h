@@ -58,6 +58,11 @@ ssize_t net_packet_recv(int fd, uint8_t *buf, size_t cap, struct net_frame_info 
  * any tags). Returns 0 or -1; EAGAIN/ENOBUFS mean the queue is full. */
 int net_packet_send(int fd, int ifindex, const uint8_t *frame, size_t len, char *err);
 
+/* Sends the same frame up to count times (at most 64) in one sendmmsg, for floods.
+ * Returns how many went, or -1 (ENOBUFS: the queue is full). */
+int net_packet_send_repeat(int fd, int ifindex, const uint8_t *frame, size_t len, size_t count,
+                           char *err);
+
 /* PACKET_STATISTICS: frames the socket received and dropped since the last call (the
  * kernel resets them on every read). Returns 0 or -1. */
 int net_packet_stats(int fd, uint64_t *received, uint64_t *dropped, char *err);
