@@ -5,6 +5,10 @@
 #   ci/fuzz.sh [--time S] [--engine libfuzzer|afl|both] [--jobs N] [--resume] [--msan]
 #              [--no-split-oracle] [--no-report] [TARGET...]
 #   ci/fuzz.sh --merge [--engine E] [TARGET...]      the one step that writes corpus/
+#   ci/fuzz.sh --import SOURCE [--import SOURCE]... TARGET
+#                   --merge for one target, from outside: a pcap/pcapng file (each frame
+#                   a case: ph-parse chao --write-frames) or a folder of cases, such as
+#                   the <corpus>/<target>/ that ph-store filled from a --record shell
 #
 #   --time S        seconds per target (default 30); with --engine both, both run at once
 #   --engine E      libfuzzer (default; ASan+UBSan), afl (AFL++ persistent shared-memory
@@ -27,7 +31,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 usage() {
-    sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
     exit 64
 }
 
@@ -38,6 +42,8 @@ engine=libfuzzer
 jobs=1
 resume=0
 merge=0
+imports=()
+import_dirs=()
 msan=0
 report=1
 split_oracle=ON
@@ -52,6 +58,7 @@ while [ $# -gt 0 ]; do
     --jobs=*) jobs=${1#--jobs=}; shift ;;
     --resume) resume=1; shift ;;
     --merge) merge=1; shift ;;
+    --import) imports+=("${2:?--import needs a pcap file or a folder}"); merge=1; shift 2 ;;
     --msan) msan=1; shift ;;
     --no-report) report=0; shift ;;
     --no-split-oracle) split_oracle=OFF; shift ;;
@@ -124,7 +131,7 @@ configure_build() {
     fi
     local avail
     avail=$(cmake --build "$dir" --target help 2>/dev/null)
-    for t in ph-store ph-send; do
+    for t in ph-store ph-send ph-parse; do
         grep -q "^\.\.\. $t\$" <<<"$avail" && want+=("$t")
     done
     if ! cmake --build "$dir" -j "$(nproc)" --target "${want[@]}" "${plain[@]}" \
@@ -741,7 +748,8 @@ write_report() {
 # add coverage are added (named by their SHA-1); nothing committed is removed.
 merge_target() {
     local t=$1 sources=() d before after
-    for d in "$FUZZ/$t/libfuzzer/corpus" "$FUZZ/$t"/afl/out/*/queue "$STORE_DIR/$t"; do
+    for d in "$FUZZ/$t/libfuzzer/corpus" "$FUZZ/$t"/afl/out/*/queue "$STORE_DIR/$t" \
+        "${import_dirs[@]}"; do
         [ -d "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ] && sources+=("$d")
     done
     if [ ${#sources[@]} -eq 0 ]; then
@@ -778,11 +786,42 @@ merge_target() {
     say "   corpus/$t: $before -> $after files (+$((after - before)))"
 }
 
+# --import sources as folders of cases: a folder as it is, a capture cut into its frames.
+prepare_imports() {
+    local src n=0 dir
+    for src in "${imports[@]}"; do
+        if [ -d "$src" ]; then
+            import_dirs+=("$src")
+        elif [ -f "$src" ]; then
+            n=$((n + 1))
+            dir=$FUZZ/import/$n
+            rm -rf "$dir"
+            mkdir -p "$dir"
+            local rc=0
+            "$ST_BUILD/bin/ph-parse" chao --write-frames "$dir" "$src" >/dev/null || rc=$?
+            # 0 or 1: frames written (1: some did not decode, still cases worth keeping)
+            [ "$rc" -le 1 ] || die "$src: not a pcap or pcapng capture (ph-parse exit $rc)"
+            say "   $src: $(count_files "$dir") frames"
+            import_dirs+=("$dir")
+        else
+            die "--import $src: no such file or folder"
+        fi
+    done
+}
+
 # ---- main ------------------------------------------------------------------------------
 
 main() {
     ci/setup.sh
     build_all
+    if [ ${#imports[@]} -gt 0 ]; then
+        [ ${#targets[@]} -eq 1 ] || die "--import takes exactly one TARGET"
+        prepare_imports
+        say "== importing ${#imports[@]} source(s) into corpus/${targets[0]}/"
+        merge_target "${targets[0]}"
+        say "review with git status corpus/, then commit"
+        return 0
+    fi
     if [ "$merge" = 1 ]; then
         say "== merging collected corpora into corpus/"
         for t in "${targets[@]}"; do merge_target "$t"; done

@@ -8,12 +8,13 @@
 static void usage(FILE *out)
 {
     fputs("usage: ph-parse http [FILE]\n"
-          "       ph-parse chao [--raw | --datagram] FILE\n"
+          "       ph-parse chao [--raw | --datagram | --write-frames DIR] FILE\n"
           "\n"
           "  http [FILE]   parse FILE (or stdin) as the bytes of one client connection:\n"
           "                requests back to back, with their bodies; one JSON line each.\n"
           "  chao FILE     decode each frame of a pcap/pcapng FILE, or FILE as one raw frame\n"
-          "                (--raw) or UDP payload (--datagram); one JSON line each.\n"
+          "                (--raw) or UDP payload (--datagram); one JSON line each;\n"
+          "                --write-frames DIR also writes each frame of a capture to DIR.\n"
           "\n"
           "exit status: 0 all parsed, 1 error, 2 incomplete, 64 usage, 74 read error\n",
           out);

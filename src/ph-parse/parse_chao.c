@@ -103,9 +103,23 @@ static bool looks_like_capture(const uint8_t *data, size_t len)
     return false;
 }
 
+/* --write-frames DIR: each frame of a capture as a file of its own, so a pcap becomes
+ * test cases (ci/fuzz.sh --import). Returns false after a message. */
+static bool write_frame(const char *dir, size_t index, const uint8_t *bytes, size_t len)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/frame-%06zu", dir, index);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(bytes, 1, len, f) != len || fclose(f) != 0) {
+        fprintf(stderr, "ph-parse: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 /* Every frame of a capture, decoded in order; going on after errors. A frame cut short by
  * the capture's snap length is decoded as captured (it will say where it ends). */
-static int parse_capture(const char *path)
+static int parse_capture(const char *path, const char *frames_dir)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
     pcap_t *p = pcap_open_offline(path, errbuf);
@@ -124,8 +138,13 @@ static int parse_capture(const char *path)
     size_t index = 0;
     bool all_ok = true;
     int rc;
-    while ((rc = pcap_next_ex(p, &hdr, &bytes)) == 1)
+    while ((rc = pcap_next_ex(p, &hdr, &bytes)) == 1) {
         all_ok &= parse_one(++index, bytes, hdr->caplen, false);
+        if (frames_dir != NULL && !write_frame(frames_dir, index, bytes, hdr->caplen)) {
+            pcap_close(p);
+            return PH_PARSE_EXIT_IO;
+        }
+    }
     if (rc == PCAP_ERROR) {
         fprintf(stderr, "ph-parse: %s: %s\n", path, pcap_geterr(p));
         pcap_close(p);
@@ -137,17 +156,20 @@ static int parse_capture(const char *path)
 
 static int usage(void)
 {
-    fputs("usage: ph-parse chao [--raw | --datagram] FILE\n", stderr);
+    fputs("usage: ph-parse chao [--raw | --datagram | --write-frames DIR] FILE\n", stderr);
     return PH_PARSE_EXIT_USAGE;
 }
 
 int ph_parse_chao(int argc, char **argv)
 {
     enum input_kind kind = INPUT_GUESS;
+    const char *frames_dir = NULL;
     if (argc == 2 && strcmp(argv[0], "--raw") == 0)
         kind = INPUT_RAW;
     else if (argc == 2 && strcmp(argv[0], "--datagram") == 0)
         kind = INPUT_DATAGRAM;
+    else if (argc == 3 && strcmp(argv[0], "--write-frames") == 0)
+        frames_dir = argv[1];
     else if (argc != 1)
         return usage();
     const char *path = argv[argc - 1];
@@ -160,8 +182,11 @@ int ph_parse_chao(int argc, char **argv)
     }
     int rc;
     if (kind == INPUT_GUESS && looks_like_capture(data, len))
-        rc = parse_capture(path);
-    else
+        rc = parse_capture(path, frames_dir);
+    else if (frames_dir != NULL) {
+        fprintf(stderr, "ph-parse: %s: --write-frames takes a pcap or pcapng file\n", path);
+        rc = PH_PARSE_EXIT_USAGE;
+    } else
         rc = parse_one(1, data, len, kind == INPUT_DATAGRAM) ? PH_PARSE_EXIT_OK
                                                               : PH_PARSE_EXIT_ERROR;
     free(data);
