@@ -24,8 +24,9 @@ static uint8_t *read_input(int fd, size_t *len)
     FUZZ_CHECK(buf != NULL);
     for (;;) {
         if (n == cap) {
-            buf = realloc(buf, cap *= 2);
-            FUZZ_CHECK(buf != NULL);
+            uint8_t *bigger = realloc(buf, cap *= 2);
+            FUZZ_CHECK(bigger != NULL);
+            buf = bigger;
         }
         ssize_t r = read(fd, buf + n, cap - n);
         if (r == 0)

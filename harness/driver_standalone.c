@@ -259,7 +259,7 @@ static int run_forked(const struct driver *d, const uint8_t *data, size_t len, c
             verdict = DRIVER_EXIT_OOM;
         } else if (deadline && now_ms() > deadline) {
             snprintf(note, cap, "still running %u s after -timeout=%u, killed",
-                     DRIVER_HANG_GRACE_MS / 1000, d->timeout);
+                     (unsigned)(DRIVER_HANG_GRACE_MS / 1000), d->timeout);
             verdict = DRIVER_EXIT_HANG;
         }
         if (verdict != DRIVER_EXIT_OK) {

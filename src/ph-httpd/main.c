@@ -40,7 +40,7 @@ static void usage(FILE *out)
             "\n"
             "SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit 0.\n"
             "SIGUSR1: print statistics. SIGPIPE is ignored. More: docs/httpd.md\n",
-            HTTPD_DEFAULT_LISTEN, HTTPD_DEFAULT_MAX_HEAD, HTTP_MAX_HEAD_SIZE,
+            HTTPD_DEFAULT_LISTEN, HTTPD_DEFAULT_MAX_HEAD, (unsigned)HTTP_MAX_HEAD_SIZE,
             HTTPD_DEFAULT_MAX_BODY, HTTPD_DEFAULT_MAX_CONNS, HTTPD_DEFAULT_HEADER_TIMEOUT_MS,
             HTTPD_DEFAULT_BODY_TIMEOUT_MS, HTTPD_DEFAULT_IDLE_TIMEOUT_MS,
             HTTPD_DEFAULT_MAX_OUTPUT, HTTPD_DEFAULT_DRAIN_MS, HTTPD_RECORD_TARGET);

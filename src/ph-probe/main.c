@@ -398,7 +398,7 @@ static int probe_file(const struct addrinfo *ai, const char *file, const struct 
     }
     note_methods(&r, data, len);
     r.t0 = net_now_ms();
-    char err[NET_ERR_LEN];
+    char err[NET_ERR_LEN] = "no address to connect to";
     int fd = -1;
     for (; ai != NULL && fd < 0; ai = ai->ai_next) /* "localhost": ::1, then 127.0.0.1 */
         fd = net_tcp_connect_addr(ai, (int)opt->timeout_ms, err);
