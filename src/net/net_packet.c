@@ -183,15 +183,21 @@ ssize_t net_packet_recv(int fd, uint8_t *buf, size_t cap, struct net_frame_info 
     return (ssize_t)kept;
 }
 
+/* Where a frame goes: out of ifindex, to the destination address it carries. */
+static void frame_address(struct sockaddr_ll *to, int ifindex, const uint8_t *frame, size_t len)
+{
+    memset(to, 0, sizeof(*to));
+    to->sll_family = AF_PACKET;
+    to->sll_ifindex = ifindex;
+    to->sll_halen = NET_MAC_LEN;
+    if (len >= NET_MAC_LEN)
+        memcpy(to->sll_addr, frame, NET_MAC_LEN);
+}
+
 int net_packet_send(int fd, int ifindex, const uint8_t *frame, size_t len, char *err)
 {
     struct sockaddr_ll to;
-    memset(&to, 0, sizeof(to));
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = ifindex;
-    to.sll_halen = NET_MAC_LEN;
-    if (len >= NET_MAC_LEN)
-        memcpy(to.sll_addr, frame, NET_MAC_LEN);
+    frame_address(&to, ifindex, frame, len);
     ssize_t n;
     do {
         n = sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to));
@@ -206,12 +212,7 @@ int net_packet_send_repeat(int fd, int ifindex, const uint8_t *frame, size_t len
 {
     enum { BATCH = 64 };
     struct sockaddr_ll to;
-    memset(&to, 0, sizeof(to));
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = ifindex;
-    to.sll_halen = NET_MAC_LEN;
-    if (len >= NET_MAC_LEN)
-        memcpy(to.sll_addr, frame, NET_MAC_LEN);
+    frame_address(&to, ifindex, frame, len);
     struct iovec iov = {.iov_base = (void *)frame, .iov_len = len};
     struct mmsghdr msgs[BATCH];
     memset(msgs, 0, sizeof(msgs));
