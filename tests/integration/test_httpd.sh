@@ -25,15 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0
-fail=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else bad "$what"; fi
-}
+# shellcheck source=tests/integration/check_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/check_lib.sh"
 
 # start_httpd NAME [ARGS...]: sets addr_NAME, pid_NAME; log in $work/NAME.log
 start_httpd() {
@@ -299,5 +292,4 @@ check "the store holds the chunked upload byte for byte" \
     bash -c "for f in '$work'/corpus/http_request/*; do cmp -s \"\$f\" '$cases/post-chunked' && exit 0; done; exit 1"
 check "SIGPIPE never killed the server (it exited through SIGTERM)" grep -q 'stats (exit)' "$work/main.log"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_summary "httpd integration"

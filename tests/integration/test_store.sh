@@ -24,15 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0
-fail=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else bad "$what"; fi
-}
+# shellcheck source=tests/integration/check_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/check_lib.sh"
 
 # A tmpfs of SIZE at DIR when we may mount; else a plain folder (and ENOSPC is skipped).
 can_mount=1
@@ -192,5 +185,4 @@ if [ "$fail" -gt 0 ]; then
     echo "--- daemon log (last 40 lines)"
     tail -n 40 "$work/daemon.log"
 fi
-echo "store integration: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_summary "store integration"
