@@ -14,7 +14,7 @@ PACKAGES=(
     bsdextrautils           # column, for the summary tables
     curl wget nodejs        # real clients for recording seed corpora
     libssl-dev              # libcrypto: SHA-1 names of corpus files, base64
-    zlib1g-dev              # crc32 of the store's write-ahead log records
+    libdeflate-dev          # CRC-32 of the store's write-ahead log records
     valgrind                # ci/bench.sh http --callgrind
     libpcap-dev             # ph-parse chao and ph-chao capture read and write pcap files
     tshark                  # the CHAO integration tests cross-check ph-parse chao with Wireshark

@@ -60,6 +60,13 @@ struct batch_case {
     uint32_t bytes;
 };
 
+/* Cases in one log batch: where their records are, and what to undo if it fails. */
+struct case_batch {
+    struct store_wal_pos *pos;
+    struct batch_case *cases;
+    size_t n, cap;
+};
+
 struct stats {
     uint64_t stored, duplicates, rejected, bytes, clients, refused;
 };
@@ -76,10 +83,8 @@ struct daemon {
     int raw_target; /* target id in --raw mode, else -1 */
     uint64_t committed_lsn;
     struct client *clients;
-    /* the batch since the last commit */
-    struct store_wal_pos *batch_pos;
-    struct batch_case *batch_cases;
-    size_t batch_n, batch_cap;
+    /* the cases of the log's filling batch, and of the batch in flight */
+    struct case_batch fill, flight;
     bool backpressure;
     int64_t space_left; /* bytes this batch may still put on disk; see update_space */
     bool disk_full;     /* the last case was refused for space: log transitions only */
@@ -158,6 +163,8 @@ static int client_push_ack(struct client *c, uint32_t seq, enum store_verdict v,
 }
 
 static void update_client_events(struct daemon *d, struct client *c);
+static bool collect_batch(struct daemon *d, bool wait, const struct client *watch, bool *gone);
+static void submit_batch(struct daemon *d);
 
 /* Sends the verdicts whose log records are durable, as ack packets of coalesced runs.
  * Returns -1 when the client is gone. */
@@ -213,20 +220,20 @@ static void sha1(struct daemon *d, const uint8_t *data, size_t len, uint8_t out[
     EVP_DigestFinal_ex(d->md, out, &n);
 }
 
-static int batch_reserve(struct daemon *d)
+static int batch_reserve(struct case_batch *b)
 {
-    if (d->batch_n < d->batch_cap)
+    if (b->n < b->cap)
         return 0;
-    size_t cap = d->batch_cap ? d->batch_cap * 2 : 1024;
-    struct store_wal_pos *p = realloc(d->batch_pos, cap * sizeof(*p));
+    size_t cap = b->cap ? b->cap * 2 : 1024;
+    struct store_wal_pos *p = realloc(b->pos, cap * sizeof(*p));
     if (p == NULL)
         return -1;
-    d->batch_pos = p;
-    struct batch_case *b = realloc(d->batch_cases, cap * sizeof(*b));
-    if (b == NULL)
+    b->pos = p;
+    struct batch_case *c = realloc(b->cases, cap * sizeof(*c));
+    if (c == NULL)
         return -1;
-    d->batch_cases = b;
-    d->batch_cap = cap;
+    b->cases = c;
+    b->cap = cap;
     return 0;
 }
 
@@ -248,7 +255,10 @@ static void update_space(struct daemon *d)
     uint64_t records = 0, backlog = 0;
     if (d->mat_running)
         store_materializer_backlog(&d->mat, &records, &backlog);
-    d->space_left = (int64_t)avail - (int64_t)reserve - (int64_t)backlog - (int64_t)d->wal.batch_len;
+    /* Batches not yet collected are in neither: they still need their log space (or may
+     * not show in avail yet) and their files. */
+    uint64_t uncollected = d->wal.fill.len + (d->wal.in_flight ? d->wal.flight.len : 0);
+    d->space_left = (int64_t)avail - (int64_t)reserve - (int64_t)backlog - 2 * (int64_t)uncollected;
 }
 
 static bool take_space(struct daemon *d, size_t bytes)
@@ -291,18 +301,18 @@ static void handle_case(struct daemon *d, struct client *c, const struct store_c
         reason = STORE_ERR_STORE_FULL;
     } else if (!take_space(d, sc->target.len + sc->data.len)) {
         reason = STORE_ERR_NO_SPACE;
-    } else if (batch_reserve(d) != 0 ||
+    } else if (batch_reserve(&d->fill) != 0 ||
                store_wal_append(&d->wal, (uint8_t)sc->kind, digest,
                                 (const uint8_t *)d->index.targets[target].name,
                                 strlen(d->index.targets[target].name), sc->data.ptr, sc->data.len,
-                                &d->batch_pos[d->batch_n]) != 0 ||
+                                &d->fill.pos[d->fill.n]) != 0 ||
                store_index_add(&d->index, (uint16_t)target, (uint8_t)sc->kind, digest,
-                               d->batch_pos[d->batch_n].lsn, sc->data.len) == NULL) {
+                               d->fill.pos[d->fill.n].lsn, sc->data.len) == NULL) {
         reason = STORE_ERR_IO_ERROR; /* out of memory */
     } else {
         verdict = STORE_STORED;
-        lsn = d->batch_pos[d->batch_n].lsn;
-        struct batch_case *b = &d->batch_cases[d->batch_n++];
+        lsn = d->fill.pos[d->fill.n].lsn;
+        struct batch_case *b = &d->fill.cases[d->fill.n++];
         b->target = (uint16_t)target;
         b->kind = (uint8_t)sc->kind;
         b->bytes = (uint32_t)sc->data.len;
@@ -355,7 +365,7 @@ static void read_client(struct daemon *d, struct client *c)
         ssize_t n = net_recv_packet(c->fd, d->rbuf, d->rcap, &eof);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return;
+                break;
             if (d->cfg->verbose)
                 logf_("fd %d: recv: %s", c->fd, strerror(errno));
             client_close(d, c);
@@ -366,66 +376,113 @@ static void read_client(struct daemon *d, struct client *c)
             return;
         }
         handle_packet(d, c, (size_t)n);
-        if (d->wal.batch_len >= STORE_MAX_BATCH_BYTES)
-            return; /* commit first: the loop comes back here after */
+        if (d->wal.fill.len >= STORE_MAX_BATCH_BYTES) {
+            /* The disk is the limit now: wait for the batch in flight, send the next.
+             * Collecting may close this very client (its acks could not be sent). */
+            bool gone = false;
+            if (collect_batch(d, true, c, &gone) && gone)
+                return;
+            submit_batch(d);
+        }
     }
+    /* Verdicts that need no log write (duplicates of durable cases, rejects) go now. */
+    if (c->count > 0 && c->acks[c->head].lsn <= d->committed_lsn && client_flush_acks(d, c) != 0)
+        client_close(d, c);
 }
 
 /* ---- commit --------------------------------------------------------------------------- */
 
-/* The log write failed: the batch's cases were never durable. Their acks (and those of
- * duplicates waiting on them) become rejects with the reason, and the index forgets them. */
-static void fail_batch(struct daemon *d, enum store_error reason)
+/* The log write of the batch in flight failed: its cases were never durable. Their acks
+ * (and those of duplicates waiting on them) become rejects with the reason, and the
+ * index forgets them. Cases of the filling batch are not touched: it goes out next. */
+static void fail_flight(struct daemon *d, enum store_error reason)
 {
-    for (size_t i = 0; i < d->batch_n; i++) {
-        struct batch_case *b = &d->batch_cases[i];
+    for (size_t i = 0; i < d->flight.n; i++) {
+        struct batch_case *b = &d->flight.cases[i];
         store_index_remove(&d->index, b->target, b->kind, b->digest, b->bytes);
     }
-    d->st.stored -= d->batch_n;
-    d->st.rejected += d->batch_n;
+    d->st.stored -= d->flight.n;
+    d->st.rejected += d->flight.n;
+    uint64_t last = d->wal.flight.last_lsn;
     for (struct client *c = d->clients; c != NULL; c = c->next) {
         for (size_t i = 0; i < c->count; i++) {
             struct pending_ack *a = &c->acks[c->head + i];
-            if (a->lsn > d->committed_lsn) {
+            if (a->lsn > d->committed_lsn && a->lsn <= last) {
                 a->verdict = STORE_REJECTED;
                 a->reason = (uint8_t)reason;
                 a->lsn = 0;
             }
         }
     }
-    d->batch_n = 0;
+    d->flight.n = 0;
 }
 
-static void commit(struct daemon *d)
+/* Group commit, pipelined: the filling batch goes to the log thread when nothing is in
+ * flight; the event loop goes on reading into the next batch meanwhile. */
+static void submit_batch(struct daemon *d)
 {
+    if (d->wal.in_flight || d->fill.n == 0)
+        return;
     char err[256];
-    if (d->batch_n > 0) {
-        if (store_wal_commit(&d->wal, err) != 0) {
-            int e = errno;
-            logf_("%s: rejecting %zu cases", err, d->batch_n);
-            fail_batch(d, e == ENOSPC || e == EDQUOT ? STORE_ERR_NO_SPACE : STORE_ERR_IO_ERROR);
-        } else {
-            d->committed_lsn = d->wal.next_lsn - 1;
-            if (store_materializer_push(&d->mat, d->batch_pos, d->batch_n) != 0)
-                logf_("out of memory queueing cases for the corpus: they stay in the log");
-            d->batch_n = 0;
-            if (store_wal_maybe_rotate(&d->wal, err) != 0)
-                logf_("%s", err);
-            else
-                store_materializer_set_active(&d->mat, d->wal.segment);
-        }
+    if (store_wal_submit(&d->wal, d->fill.pos, d->fill.n, err) != 0)
+        logf_("%s", err); /* could not start a new segment: the old one grows */
+    store_materializer_set_active(&d->mat, d->wal.segment);
+    struct case_batch t = d->flight;
+    d->flight = d->fill;
+    d->fill = t;
+    d->fill.n = 0;
+}
+
+/* Takes the result of the batch in flight: on success its acks go out and its records to
+ * the materializer. Returns true when a batch was collected; *gone tells whether the
+ * client `watch` (may be NULL) was closed meanwhile. */
+static bool collect_batch(struct daemon *d, bool wait, const struct client *watch, bool *gone)
+{
+    int error;
+    if (store_wal_collect(&d->wal, wait, &error) == 0)
+        return false;
+    if (error != 0) {
+        logf_("write-ahead log: %s: rejecting %zu cases", strerror(error), d->flight.n);
+        fail_flight(d, error == ENOSPC || error == EDQUOT ? STORE_ERR_NO_SPACE : STORE_ERR_IO_ERROR);
+    } else {
+        d->committed_lsn = d->wal.flight.last_lsn;
+        if (store_materializer_push(&d->mat, d->flight.pos, d->flight.n) != 0)
+            logf_("out of memory queueing cases for the corpus: they stay in the log");
+        d->flight.n = 0;
     }
     for (struct client *c = d->clients, *next; c != NULL; c = next) {
         next = c->next;
-        if (client_flush_acks(d, c) != 0)
+        if (client_flush_acks(d, c) != 0) {
+            if (c == watch)
+                *gone = true;
             client_close(d, c);
+        }
     }
+    return true;
+}
+
+static void on_log_synced(struct net_loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    bool gone;
+    collect_batch(arg, false, NULL, &gone);
+}
+
+/* Everything appended is durable and acknowledged (shutdown). */
+static void drain_batches(struct daemon *d)
+{
+    bool gone;
+    collect_batch(d, true, NULL, &gone);
+    submit_batch(d);
+    collect_batch(d, true, NULL, &gone);
 }
 
 static void before_wait(struct net_loop *loop, void *arg)
 {
     (void)loop;
-    commit(arg);
+    submit_batch(arg);
     update_space(arg);
 }
 
@@ -775,6 +832,7 @@ static int setup(struct daemon *d, char *err)
     /* Accepted sockets inherit it: room for a few of the largest packets. */
     net_set_rcvbuf(d->listen_fd, (int)(4 * d->rcap), NULL);
     if (net_loop_watch(d->loop, d->listen_fd, NET_READABLE, on_listen, d) != 0 ||
+        net_loop_watch(d->loop, d->wal.done_fd, NET_READABLE, on_log_synced, d) != 0 ||
         net_loop_every(d->loop, STORE_BACKPRESSURE_CHECK_MS, check_backlog, d) != 0) {
         snprintf(err, 256, "epoll: %s", strerror(errno));
         return -1;
@@ -787,7 +845,7 @@ static int setup(struct daemon *d, char *err)
 static void teardown(struct daemon *d, bool listening)
 {
     if (listening)
-        commit(d); /* the last batch and its acks */
+        drain_batches(d); /* the last batches and their acks */
     while (d->clients != NULL)
         client_close(d, d->clients);
     if (listening) {
@@ -807,6 +865,8 @@ static void teardown(struct daemon *d, bool listening)
                   (unsigned long long)records, (unsigned long long)bytes,
                   strerror(d->mat.last_errno));
     }
+    if (d->loop != NULL && d->wal.done_fd >= 0)
+        net_loop_unwatch(d->loop, d->wal.done_fd);
     store_wal_close(&d->wal);
     net_loop_destroy(d->loop);
     store_index_free(&d->index);
@@ -814,8 +874,10 @@ static void teardown(struct daemon *d, bool listening)
     EVP_MD_CTX_free(d->md);
     EVP_MD_free(d->sha1);
     free(d->rbuf);
-    free(d->batch_pos);
-    free(d->batch_cases);
+    free(d->fill.pos);
+    free(d->fill.cases);
+    free(d->flight.pos);
+    free(d->flight.cases);
 }
 
 int store_daemon_run(const struct store_config *cfg)
@@ -825,6 +887,7 @@ int store_daemon_run(const struct store_config *cfg)
     d.cfg = cfg;
     d.listen_fd = -1;
     d.wal.fd = -1;
+    d.wal.done_fd = -1;
     char err[256] = "";
     if (setup(&d, err) != 0) {
         logf_("fatal: %s", err);

@@ -5,6 +5,10 @@
  * corpus (and synced) are deleted. docs/store-protocol.md describes the format and
  * recovery.
  *
+ * Writing is pipelined: a batch is handed to the log's own thread, which checksums it,
+ * writes it and waits for fdatasync while the event loop fills the next batch. At most
+ * one batch is in flight, so the log on disk is always a prefix of what was appended.
+ *
  * Record layout (little-endian, 44-byte header):
  *   0  4  magic "PHWR"       12  1  kind            16 20  SHA-1 of the payload
  *   4  4  crc32 of 8..end    13  1  target length   36  8  lsn
@@ -13,6 +17,7 @@
 #ifndef STORE_WAL_H
 #define STORE_WAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +38,8 @@ struct store_wal_record {
     size_t payload_len;
 };
 
-/* Where a committed record lives, for the materializer. */
+/* Where a record lives, for the materializer. Until its batch is submitted, segment is
+ * unknown and offset is relative to the batch. */
 struct store_wal_pos {
     uint64_t segment;
     uint64_t offset;
@@ -41,34 +47,56 @@ struct store_wal_pos {
     uint64_t lsn;
 };
 
-struct store_wal {
-    int dirfd;          /* <root>/.store/wal */
-    int fd;             /* the active segment */
-    uint64_t segment;   /* its number */
-    uint64_t size;      /* committed bytes in it */
-    uint64_t next_lsn;
-    uint8_t *batch;     /* records appended since the last commit */
-    size_t batch_len;
-    size_t batch_cap;
+/* Records appended since the last submit, or the batch being written. */
+struct store_wal_batch {
+    uint8_t *buf;
+    size_t len, cap;
+    uint64_t last_lsn;
+    uint64_t segment, offset; /* where it goes; set by submit */
 };
 
-/* Opens a new, empty active segment numbered `segment` in dirfd. */
+struct store_wal {
+    int dirfd;        /* <root>/.store/wal */
+    int fd;           /* the active segment */
+    uint64_t segment; /* its number */
+    uint64_t size;    /* bytes in it, the batch in flight included */
+    uint64_t next_lsn;
+    struct store_wal_batch fill;   /* appended by the event loop */
+    struct store_wal_batch flight; /* owned by the log thread while in_flight */
+    bool in_flight;
+    int done_fd; /* eventfd: readable when the batch in flight is written and synced */
+
+    pthread_t thread;
+    bool thread_running;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    bool submitted, stopping; /* under mu */
+    int result;               /* 0 or errno of the batch in flight; under mu */
+};
+
+/* Opens a new, empty active segment numbered `segment` in dirfd and starts the log
+ * thread. Returns 0, or -1 with a message in err. */
 int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, uint64_t next_lsn, char *err);
+/* Waits for the batch in flight, stops the thread, closes the segment. */
 void store_wal_close(struct store_wal *w);
 
-/* Appends one record to the batch; fills pos (valid once committed). Returns 0 or -1
- * (out of memory). */
+/* Appends one record to the filling batch; fills pos, whose offset is relative to the
+ * batch until store_wal_submit. Returns 0 or -1 (out of memory). */
 int store_wal_append(struct store_wal *w, uint8_t kind, const uint8_t *digest,
                      const uint8_t *target, size_t target_len, const uint8_t *payload,
                      size_t payload_len, struct store_wal_pos *pos);
 
-/* Writes the batch and fdatasyncs it. On failure the segment is cut back to where the
- * batch began, so nothing half-written stays; returns -1 with errno (ENOSPC, EDQUOT,
- * EIO...), and the batch is dropped. */
-int store_wal_commit(struct store_wal *w, char *err);
+/* Hands the filling batch to the log thread; nothing may be in flight. Starts a new
+ * segment first when the active one is full, then makes the n positions of the batch's
+ * records absolute. A failed rotation is reported in err (return -1) and the batch goes
+ * to the old segment anyway. */
+int store_wal_submit(struct store_wal *w, struct store_wal_pos *pos, size_t n, char *err);
 
-/* Starts a new segment when the active one is full. Returns 0 or -1. */
-int store_wal_maybe_rotate(struct store_wal *w, char *err);
+/* Collects the batch in flight, waiting for it when wait is set. Returns 1 when it was
+ * collected (*error: 0 when durable, else the errno of the failed write or sync; the
+ * segment was cut back to where the batch began), 0 when it is still being written or
+ * nothing was in flight. */
+int store_wal_collect(struct store_wal *w, bool wait, int *error);
 
 /* Parses the record at buf[0..len). Returns its total length, or 0 when the bytes are
  * not a whole valid record (a torn write at the end of a segment after a crash). */
