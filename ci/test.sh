@@ -4,8 +4,8 @@
 #   1. build/        clang, ASan+UBSan, standalone drivers with the split oracle: unit
 #                    tests, core purity, corpus replay, integration tests of the real
 #                    daemons (store, CHAO in network namespaces, httpd, conformance), the
-#                    standalone driver's contract and the OSS-Fuzz build (labels unit,
-#                    replay, integration, ossfuzz)
+#                    standalone driver's contract and the OSS-Fuzz build in five
+#                    sanitizer/engine flavours (labels unit, replay, integration, ossfuzz)
 #   2. build/gcc/    gcc -Werror, plain C scanners (PH_SIMD=OFF): the same, less OSS-Fuzz
 #   3. build/libfuzzer/  clang libFuzzer + ASan/UBSan: a smoke run per target, seed 1,
 #                    PH_FUZZ_SMOKE_RUNS runs (default 100000) capped at

@@ -9,6 +9,7 @@
 # fuzz_<name>.dict and fuzz_<name>.options (from harness/<name>.options).
 # LLHTTP_DIR: llhttp's C sources for http_differential (default: Debian's node-llhttp
 # in /usr/share/llhttp, else $SRC/llhttp, which ci/oss-fuzz/Dockerfile fetches).
+# CMAKE_BUILD_PARALLEL_LEVEL: build jobs (default: nproc).
 # tests/fuzz/test_oss_fuzz_build.sh runs this script locally with that environment.
 # As ci/oss-fuzz/build.sh in the tree, or copied to $SRC/build.sh by the Dockerfile.
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,6 +22,12 @@ if [ -z "$llhttp" ]; then
     [ -f "$llhttp/llhttp.c" ] || llhttp=${SRC:-/src}/llhttp
 fi
 
+names=()
+for src in "$root"/harness/fuzz_*.c; do
+    name=$(basename "$src" .c)
+    names+=("${name#fuzz_}")
+done
+
 build=$WORK/protoharness
 # Sanitizer and engine flags are all in CFLAGS; -Werror stays off for compilers we don't
 # test with. CMAKE_BUILD_TYPE=None: OSS-Fuzz's -O and -g flags only.
@@ -29,11 +36,12 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=None -DPH_FUZZ_ENGINE=external \
     -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
     -DPH_FUZZ_LINK="$LIB_FUZZING_ENGINE" -DPH_LLHTTP_DIR="$llhttp" \
     -DPH_BUILD_TESTS=OFF -DPH_WERROR=OFF -DPH_SPLIT_ORACLE=OFF
-cmake --build "$build" -j "$(nproc)"
+# The fuzz targets only: nothing else goes to $OUT, and in MSan builds everything linked
+# must be instrumented (the targets link our cores and llhttp, both compiled here).
+cmake --build "$build" -j "${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
+    --target "${names[@]/#/fuzz_}"
 
-for src in "$root"/harness/fuzz_*.c; do
-    name=$(basename "$src" .c)
-    name=${name#fuzz_}
+for name in "${names[@]}"; do
     exe=fuzz_$name
     cp "$build/bin/$exe" "$OUT/$exe"
     if [ -d "$root/corpus/$name" ]; then
@@ -52,4 +60,4 @@ for src in "$root"/harness/fuzz_*.c; do
         fi
     fi
 done
-echo "oss-fuzz build: $(ls "$OUT" | grep -c '^fuzz_[a-z0-9_]*$') targets in $OUT"
+echo "oss-fuzz build: ${#names[@]} targets in $OUT"
