@@ -4,7 +4,8 @@
  *
  *     ph-bench-store store   --socket PATH [LOAD]     clients of a running ph-store
  *     ph-bench-store discard [--reply] [LOAD]         clients of our own minimal server
- *     ph-bench-store disk    --dir DIR [--chunk B] [--sync-every N] [--seconds S]
+ *     ph-bench-store disk    --dir DIR [--chunk B] [--sync-every N] [--direct]
+ *                            [--seconds S]
  *
  *     LOAD: [--clients N] [--size B] [--cases N | --seconds S] [--duplicates]
  *           [--max-case B] [--seed N]
@@ -21,6 +22,8 @@
  *
  * disk: appends --chunk bytes at a time to a new file in DIR and calls fdatasync after
  * every --sync-every chunks: the sequential write rate a write-ahead log can have there.
+ * With --direct the file is opened O_DIRECT, as ph-store opens its log (on this kind of
+ * VM the page cache costs more than the disk; the best of both is the limit).
  *
  * Each run prints one line for ci/bench.sh to read, e.g.
  *
@@ -583,18 +586,27 @@ static int run_load(struct load *l)
 
 /* ---- the disk ---------------------------------------------------------------------------- */
 
+/* as STORE_WAL_ALIGN in src/ph-store/store_wal.h */
+#define DISK_DIRECT_ALIGN 4096u
+
 /* Appends chunk bytes at a time to a new file in dir, fdatasync after every sync_every
- * chunks, for about `seconds` (whole sync groups). */
-static int run_disk(const char *dir, size_t chunk, unsigned sync_every, double seconds)
+ * chunks, for about `seconds` (whole sync groups); with direct, O_DIRECT from a buffer
+ * aligned as ph-store's (chunk must then be a multiple of DISK_DIRECT_ALIGN). */
+static int run_disk(const char *dir, size_t chunk, unsigned sync_every, bool direct,
+                    double seconds)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/ph-bench-disk.%ld", dir, (long)getpid());
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (direct ? O_DIRECT : 0), 0600);
     if (fd < 0) {
         fprintf(stderr, "ph-bench-store: open %s: %s\n", path, strerror(errno));
         return 1;
     }
-    uint8_t *buf = xmalloc(chunk);
+    uint8_t *buf = aligned_alloc(DISK_DIRECT_ALIGN, chunk);
+    if (buf == NULL) {
+        fprintf(stderr, "ph-bench-store: out of memory\n");
+        exit(1);
+    }
     fill_noise(buf, chunk, 0xd15c);
     uint64_t off = 0, syncs = 0;
     int rc = 0;
@@ -626,9 +638,9 @@ static int run_disk(const char *dir, size_t chunk, unsigned sync_every, double s
     unlink(path);
     free(buf);
     if (rc == 0) {
-        printf("disk chunk=%zu sync_every=%u bytes=%llu seconds=%.3f mb_per_s=%.1f "
+        printf("disk chunk=%zu sync_every=%u direct=%d bytes=%llu seconds=%.3f mb_per_s=%.1f "
                "syncs_per_s=%.0f\n",
-               chunk, sync_every, (unsigned long long)off, t, (double)off / t / 1e6,
+               chunk, sync_every, direct, (unsigned long long)off, t, (double)off / t / 1e6,
                (double)syncs / t);
         fflush(stdout);
     }
@@ -642,7 +654,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: ph-bench-store store --socket PATH [LOAD]\n"
             "       ph-bench-store discard [--reply] [--socket PATH] [LOAD]\n"
-            "       ph-bench-store disk --dir DIR [--chunk B] [--sync-every N] [--seconds S]\n"
+            "       ph-bench-store disk --dir DIR [--chunk B] [--sync-every N] [--direct]\n"
+            "                           [--seconds S]\n"
             "  LOAD: [--clients N] [--size B] [--cases N | --seconds S] [--duplicates]\n"
             "        [--max-case B] [--seed N]\n"
             "  --clients N     client threads, one connection each (default %u)\n"
@@ -655,9 +668,10 @@ static void usage(void)
             "  --seed N        makes this run's cases differ from other runs' (default: time)\n"
             "  --reply         discard: answer each packet with one byte, 64 in flight\n"
             "  --chunk B       disk: bytes per write (default %u)\n"
-            "  --sync-every N  disk: writes per fdatasync (default %u)\n",
+            "  --sync-every N  disk: writes per fdatasync (default %u)\n"
+            "  --direct        disk: O_DIRECT, as ph-store's log (B a multiple of %u)\n",
             DEFAULT_CLIENTS, CASE_ID_LEN, DEFAULT_SIZE, DEFAULT_SECONDS, DUPLICATE_POOL,
-            STORE_DEFAULT_MAX_CASE, DEFAULT_CHUNK, DEFAULT_SYNC_EVERY);
+            STORE_DEFAULT_MAX_CASE, DEFAULT_CHUNK, DEFAULT_SYNC_EVERY, DISK_DIRECT_ALIGN);
     exit(EXIT_USAGE);
 }
 
@@ -686,7 +700,7 @@ int main(int argc, char **argv)
     const char *dir = NULL;
     size_t chunk = DEFAULT_CHUNK;
     unsigned sync_every = DEFAULT_SYNC_EVERY;
-    bool reply = false;
+    bool reply = false, direct = false;
     char default_socket[64];
     snprintf(default_socket, sizeof(default_socket), "/tmp/ph-bench-discard.%ld.sock",
              (long)getpid());
@@ -701,6 +715,10 @@ int main(int argc, char **argv)
         }
         if (strcmp(arg, "--reply") == 0) {
             reply = true;
+            continue;
+        }
+        if (strcmp(arg, "--direct") == 0) {
+            direct = true;
             continue;
         }
         if (!takes)
@@ -736,9 +754,9 @@ int main(int argc, char **argv)
 
     signal(SIGPIPE, SIG_IGN);
     if (strcmp(cmd, "disk") == 0) {
-        if (dir == NULL)
+        if (dir == NULL || (direct && chunk % DISK_DIRECT_ALIGN != 0))
             usage();
-        return run_disk(dir, chunk, sync_every, l.seconds);
+        return run_disk(dir, chunk, sync_every, direct, l.seconds);
     }
     if (l.max_case < l.size)
         l.max_case = l.size;

@@ -340,7 +340,8 @@ bench_fuzz() {
 # the issue's numbers are about (build/bench/store-corpus) and, labelled, on a tmpfs.
 STORE_SIZES=(64 1024 65536)
 STORE_CLIENTS=(1 16 64)
-STORE_DISK_ROWS=("65536 16" "1048576 8" "1048576 64") # bytes per write, writes per fdatasync
+# bytes per write, writes per fdatasync, O_DIRECT (as ph-store's log) or through the page cache
+STORE_DISK_ROWS=("65536 16 0" "1048576 8 0" "1048576 64 0" "65536 16 1" "1048576 8 1" "1048576 64 1")
 STORE_SECONDS=0.5                                      # per load; --quick: 0.2
 STORE_BURST=1000000                                    # the target's burst; --quick: 200000
 
@@ -361,7 +362,7 @@ store_start() {
 
 # After a load: the daemon's counters (SIGUSR1) and its threads' CPU time, then kill -9,
 # because a clean stop would first write out the whole backlog, which is not what is timed.
-# Sets STORE_EXTRA to "daemon_cpu_s=... materializer_cpu_s=... backlog=...".
+# Sets STORE_EXTRA to "daemon_cpu_s=... other_threads_cpu_s=... backlog=...".
 store_stop() {
     local log=$1 tick t f main=0 mat=0 backlog=nan
     kill -USR1 "$STORE_PID"
@@ -384,7 +385,7 @@ store_stop() {
     STORE_PID=
     backlog=$(sed -n 's/.*stats (SIGUSR1).* backlog \([0-9]*\) cases.*/\1/p' "$log" | tail -1)
     STORE_EXTRA=$(awk -v a="$main" -v b="$mat" -v t="$tick" -v q="${backlog:-nan}" \
-        'BEGIN { printf "daemon_cpu_s=%.2f materializer_cpu_s=%.2f backlog=%s", a / t, b / t, q }')
+        'BEGIN { printf "daemon_cpu_s=%.2f other_threads_cpu_s=%.2f backlog=%s", a / t, b / t, q }')
 }
 
 # The daemon's main thread: nanoseconds on a CPU, waiting for one (runnable), and the
@@ -404,7 +405,7 @@ store_schedstat() {
 store_sample() {
     local key=$1 line=$2 k
     echo "$key $line" >>"$STORE_RAW"
-    for k in cases_per_s mb_per_s cpu_s daemon_cpu_s materializer_cpu_s backlog cases stored \
+    for k in cases_per_s mb_per_s cpu_s daemon_cpu_s other_threads_cpu_s backlog cases stored \
         main_run_pct main_wait_pct main_blocked_pct; do
         STORE_S[$key:$k]+="$(field "$k" " $line")"$'\n'
     done
@@ -528,9 +529,11 @@ bench_store() {
             done
         done
         for row in "${STORE_DISK_ROWS[@]}"; do
-            read -r chunk every <<<"$row"
-            store_limit "fsync:$chunk:$every" disk --dir "$STORE_DISK" --chunk "$chunk" \
-                --sync-every "$every" --seconds "$s"
+            read -r chunk every direct <<<"$row"
+            local how=()
+            [ "$direct" = 1 ] && how=(--direct)
+            store_limit "fsync:$chunk:$every:$direct" disk --dir "$STORE_DISK" --chunk "$chunk" \
+                --sync-every "$every" "${how[@]}" --seconds "$s"
         done
         echo "bench: store round $round/$rounds, burst of $STORE_BURST cases (${SECONDS}s)" >&2
         store_load burst:disk disk --clients 16 --size 1024 --cases "$STORE_BURST"
@@ -574,23 +577,25 @@ store_report() {
     done
 
     echo
-    echo "limit 2: sequential writes + fdatasync into a new file in $STORE_DISK"
-    printf '%12s %12s %9s\n' "bytes/write" "writes/sync" "MB/s"
-    local row chunk every m disk_best=0 disk_best_row=""
+    echo "limit 2: sequential writes + fdatasync into a new file in $STORE_DISK (the best row)"
+    printf '%12s %12s %-12s %9s\n' "bytes/write" "writes/sync" "I/O" "MB/s"
+    local row chunk every direct io m disk_best=0 disk_best_row=""
     for row in "${STORE_DISK_ROWS[@]}"; do
-        read -r chunk every <<<"$row"
-        m=$(store_med "fsync:$chunk:$every:mb_per_s")
-        printf '%12s %12s %9.1f\n' "$chunk" "$every" "$m"
+        read -r chunk every direct <<<"$row"
+        io=buffered
+        [ "$direct" = 1 ] && io=O_DIRECT
+        m=$(store_med "fsync:$chunk:$every:$direct:mb_per_s")
+        printf '%12s %12s %-12s %9.1f\n' "$chunk" "$every" "$io" "$m"
         if awk -v a="$m" -v b="$disk_best" 'BEGIN { exit !(a > b) }'; then
             disk_best=$m
-            disk_best_row="$chunk x $every"
+            disk_best_row="$chunk x $every $io"
         fi
     done
 
     echo
     echo "burst: $STORE_BURST distinct 1 KiB cases from 16 clients, until the last ack"
     printf '%-6s %9s %7s %11s | %-30s | %s\n' corpus cases/s MB/s "files/s" \
-        "daemon main thread: % of time" "CPU us: main/case, materializer/file, clients/case"
+        "daemon main thread: % of time" "CPU us: main/case, log+materializer/file, clients/case"
     printf '%-6s %9s %7s %11s | %8s %10s %10s |\n' "" "" "" "(corpus)" running "CPU-wait" blocked
     local where
     for where in disk tmpfs; do
@@ -647,7 +652,7 @@ store_burst_row() {
     # Per round: files written, CPU us per case (main, clients) and per file (materializer).
     per=$(paste <(printf '%s' "${STORE_S[$key:stored]}") <(printf '%s' "${STORE_S[$key:backlog]}") \
         <(printf '%s' "${STORE_S[$key:cases_per_s]}") <(printf '%s' "${STORE_S[$key:daemon_cpu_s]}") \
-        <(printf '%s' "${STORE_S[$key:materializer_cpu_s]}") <(printf '%s' "${STORE_S[$key:cpu_s]}") |
+        <(printf '%s' "${STORE_S[$key:other_threads_cpu_s]}") <(printf '%s' "${STORE_S[$key:cpu_s]}") |
         awk -v n="$STORE_BURST" '{ f = $1 - $2
             printf "%.0f %.1f %.1f %.1f\n", f / (n / $3), $4 * 1e6 / n, (f > 0 ? $5 * 1e6 / f : 0),
                 $6 * 1e6 / n }')

@@ -150,6 +150,13 @@ int net_set_sndbuf(int fd, int bytes, char *err)
     return set_buffer(fd, SO_SNDBUF, SO_SNDBUFFORCE, bytes, "setsockopt(SO_SNDBUF)", err);
 }
 
+/* An empty packet is the end of the stream when the peer has shut down. */
+static bool peer_shut_down(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+    return poll(&p, 1, 0) != 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 ssize_t net_recv_packet(int fd, void *buf, size_t cap, bool *eof)
 {
     *eof = false;
@@ -157,13 +164,42 @@ ssize_t net_recv_packet(int fd, void *buf, size_t cap, bool *eof)
         ssize_t n = recv(fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n == 0) {
-            /* The peer's shutdown shows as POLLRDHUP; an empty packet does not. */
-            struct pollfd p = {.fd = fd, .events = POLLRDHUP};
-            *eof = poll(&p, 1, 0) != 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-        }
+        if (n == 0) /* the peer's shutdown shows as POLLRDHUP; an empty packet does not */
+            *eof = peer_shut_down(fd);
         return n;
     }
+}
+
+ssize_t net_recv_packets(int fd, uint8_t *const *bufs, size_t cap, size_t *lens, size_t n,
+                         bool *eof)
+{
+    struct mmsghdr msgs[NET_RECV_MAX_PACKETS];
+    struct iovec iov[NET_RECV_MAX_PACKETS];
+    *eof = false;
+    if (n > NET_RECV_MAX_PACKETS)
+        n = NET_RECV_MAX_PACKETS;
+    memset(msgs, 0, n * sizeof(*msgs));
+    for (size_t i = 0; i < n; i++) {
+        iov[i] = (struct iovec){bufs[i], cap};
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int got;
+    do {
+        got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT | MSG_TRUNC, NULL);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return -1;
+    /* After a shutdown every further receive is an empty packet: the first empty one
+     * that comes with the peer gone ends what was really sent. */
+    for (int i = 0; i < got; i++) {
+        if (msgs[i].msg_len == 0 && peer_shut_down(fd)) {
+            *eof = i == 0;
+            return i;
+        }
+        lens[i] = msgs[i].msg_len;
+    }
+    return got;
 }
 
 int net_send_packet(int fd, const void *buf, size_t len, bool block)

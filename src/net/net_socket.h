@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define NET_ERR_LEN 256
@@ -41,6 +42,17 @@ int net_set_nonblock(int fd, bool on, char *err);
  * dropped the rest: MSG_TRUNC), or -1 with errno (EAGAIN: none). A SEQPACKET recv returns
  * 0 both for an empty packet and at end of stream: *eof tells them apart. */
 ssize_t net_recv_packet(int fd, void *buf, size_t cap, bool *eof);
+
+/* Most packets net_recv_packets takes in one call. */
+#define NET_RECV_MAX_PACKETS 64
+
+/* Receives up to n (at most NET_RECV_MAX_PACKETS) packets without blocking in one system
+ * call (recvmmsg), packet i into bufs[i], each of cap bytes; lens[i] is its real length,
+ * more than cap when it was cut (MSG_TRUNC). Returns how many, 0 with *eof at the end of
+ * the stream, or -1 with errno (EAGAIN: none ready). The end of the stream shows as an
+ * empty packet, like net_recv_packet's; packets before it are returned first. */
+ssize_t net_recv_packets(int fd, uint8_t *const *bufs, size_t cap, size_t *lens, size_t n,
+                         bool *eof);
 
 /* Sends one packet; blocks only when `block`. Returns 0, or -1 with errno (EAGAIN). A
  * peer that went away is EPIPE, never SIGPIPE. */

@@ -27,6 +27,9 @@
 #define STORE_WAL_HEADER_LEN 44
 /* A new segment is started once the active one passes this size. */
 #define STORE_WAL_SEGMENT_BYTES (64u * 1024u * 1024u)
+/* Direct I/O alignment of batches in the file and in memory: the largest logical block
+ * size in common use. */
+#define STORE_WAL_ALIGN 4096u
 
 struct store_wal_record {
     uint64_t lsn;
@@ -51,6 +54,7 @@ struct store_wal_pos {
 struct store_wal_batch {
     uint8_t *buf;
     size_t len, cap;
+    size_t write_len; /* len padded to whole blocks for direct I/O; set by submit */
     uint64_t last_lsn;
     uint64_t segment, offset; /* where it goes; set by submit */
 };
@@ -60,6 +64,7 @@ struct store_wal {
     int fd;           /* the active segment */
     uint64_t segment; /* its number */
     uint64_t size;    /* bytes in it, the batch in flight included */
+    bool direct;      /* written with O_DIRECT */
     uint64_t next_lsn;
     struct store_wal_batch fill;   /* appended by the event loop */
     struct store_wal_batch flight; /* owned by the log thread while in_flight */
