@@ -380,17 +380,19 @@ static void read_client(struct daemon *d, struct client *c)
             client_close(d, c);
             return;
         }
-        for (ssize_t i = 0; i < n; i++)
+        for (ssize_t i = 0; i < n; i++) {
             handle_packet(d, c, d->rbufs[i], lens[i]);
-        reads += (int)n;
-        if (d->wal.fill.len >= STORE_MAX_BATCH_BYTES) {
-            /* The disk is the limit now: wait for the batch in flight, send the next.
-             * Collecting may close this very client (its acks could not be sent). */
-            bool gone = false;
-            if (collect_batch(d, true, c, &gone) && gone)
-                return;
-            submit_batch(d);
+            if (d->wal.fill.len >= STORE_MAX_BATCH_BYTES) {
+                /* The disk is the limit now: wait for the batch in flight, send the
+                 * next. Collecting may close this very client (its acks could not be
+                 * sent); what it sent after is dropped unacknowledged with it. */
+                bool gone = false;
+                if (collect_batch(d, true, c, &gone) && gone)
+                    return;
+                submit_batch(d);
+            }
         }
+        reads += (int)n;
         if (n < STORE_RECV_BATCH)
             break; /* drained: another call would only say EAGAIN */
     }
@@ -436,6 +438,7 @@ static void submit_batch(struct daemon *d)
     if (store_wal_submit(&d->wal, d->fill.pos, d->fill.n, err) != 0)
         logf_("%s", err); /* could not start a new segment: the old one grows */
     store_materializer_set_active(&d->mat, d->wal.segment);
+    store_materializer_set_log_busy(&d->mat, true);
     struct case_batch t = d->flight;
     d->flight = d->fill;
     d->fill = t;
@@ -450,6 +453,7 @@ static bool collect_batch(struct daemon *d, bool wait, const struct client *watc
     int error;
     if (store_wal_collect(&d->wal, wait, &error) == 0)
         return false;
+    store_materializer_set_log_busy(&d->mat, false);
     if (error != 0) {
         logf_("write-ahead log: %s: rejecting %zu cases", strerror(error), d->flight.n);
         fail_flight(d, error == ENOSPC || error == EDQUOT ? STORE_ERR_NO_SPACE : STORE_ERR_IO_ERROR);
@@ -802,10 +806,14 @@ static int setup(struct daemon *d, char *err)
     if (segment < 0)
         return -1;
     d->committed_lsn = next_lsn - 1;
-    if (store_wal_open(&d->wal, d->dirs.wal, (uint64_t)segment, next_lsn, err) != 0)
+    /* A batch is submitted once it reaches STORE_MAX_BATCH_BYTES: one record more at most,
+     * and the padding to a block. */
+    size_t batch_bytes = STORE_MAX_BATCH_BYTES + STORE_WAL_HEADER_LEN + STORE_MAX_TARGET_LEN +
+                         cfg->max_case + STORE_WAL_ALIGN;
+    if (store_wal_open(&d->wal, d->dirs.wal, (uint64_t)segment, next_lsn, batch_bytes, err) != 0)
         return -1;
-    if (store_materializer_start(&d->mat, &d->dirs, (uint64_t)segment, (uint64_t)segment, err) !=
-        0)
+    if (store_materializer_start(&d->mat, &d->dirs, (uint64_t)segment, (uint64_t)segment,
+                                 cfg->max_backlog, err) != 0)
         return -1;
     d->mat_running = true;
 

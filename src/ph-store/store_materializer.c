@@ -124,6 +124,20 @@ static void sleep_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
+/* Waits on the condition (a push, the log going idle, stop) for at most ms. Called with
+ * mu held. */
+static void wait_ms(struct store_materializer *m, unsigned ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)ms * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&m->wake, &m->mu, &until);
+}
+
 static void *materializer_main(void *arg)
 {
     struct store_materializer *m = arg;
@@ -134,18 +148,32 @@ static void *materializer_main(void *arg)
     setpriority(PRIO_PROCESS, (id_t)gettid(), STORE_MATERIALIZER_NICE);
     struct segment_reader reader = {.fd = -1};
     uint64_t since_sync = 0;
+    uint64_t yield_since = 0; /* when it began leaving the disk to the log; 0: not */
+    bool draining = false;
     uint64_t last_sync_ms = net_now_ms();
 
     for (;;) {
         pthread_mutex_lock(&m->mu);
         while (m->count == 0 && !m->stopping && since_sync == 0)
             pthread_cond_wait(&m->wake, &m->mu);
+        while (m->count > 0 && !m->stopping && m->log_busy && m->queued_bytes < m->yield_bytes &&
+               !draining) {
+            uint64_t now = net_now_ms();
+            if (yield_since == 0)
+                yield_since = now;
+            if (now - yield_since >= STORE_YIELD_MAX_MS)
+                draining = true; /* waited long enough: write until the queue is empty */
+            else
+                wait_ms(m, STORE_YIELD_POLL_MS);
+        }
         bool have = m->count > 0;
         struct store_wal_pos pos = have ? m->queue[m->head] : (struct store_wal_pos){0};
         bool stopping = m->stopping;
         pthread_mutex_unlock(&m->mu);
 
         if (!have) {
+            yield_since = 0;
+            draining = false;
             checkpoint(m);
             since_sync = 0;
             last_sync_ms = net_now_ms();
@@ -192,9 +220,12 @@ static void *materializer_main(void *arg)
 }
 
 int store_materializer_start(struct store_materializer *m, const struct store_dirs *dirs,
-                             uint64_t oldest_segment, uint64_t active_segment, char *err)
+                             uint64_t oldest_segment, uint64_t active_segment,
+                             uint64_t max_backlog, char *err)
 {
     memset(m, 0, sizeof(*m));
+    m->yield_bytes = max_backlog / 4 < STORE_YIELD_BACKLOG_BYTES ? max_backlog / 4
+                                                                 : STORE_YIELD_BACKLOG_BYTES;
     m->dirs = dirs;
     m->oldest_segment = oldest_segment;
     m->active_segment = active_segment;
@@ -253,6 +284,15 @@ void store_materializer_set_active(struct store_materializer *m, uint64_t segmen
 {
     pthread_mutex_lock(&m->mu);
     m->active_segment = segment;
+    pthread_mutex_unlock(&m->mu);
+}
+
+void store_materializer_set_log_busy(struct store_materializer *m, bool busy)
+{
+    pthread_mutex_lock(&m->mu);
+    m->log_busy = busy;
+    if (!busy)
+        pthread_cond_signal(&m->wake);
     pthread_mutex_unlock(&m->mu);
 }
 

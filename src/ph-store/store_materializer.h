@@ -23,6 +23,14 @@
 #define STORE_PUNCH_ALIGN 4096
 /* Wait before retrying a record whose file could not be written (disk full). */
 #define STORE_RETRY_MS 200
+/* While a log batch is being written, the thread leaves the disk to the log: acks wait
+ * for the log, files do not, so a burst goes at the log's speed and the corpus catches up
+ * after it. For at most STORE_YIELD_MAX_MS per stretch of work (then it writes until its
+ * queue is empty), and only while less than STORE_YIELD_BACKLOG_BYTES (or a quarter of
+ * the backlog bound) waits: files still follow the log within about a second. */
+#define STORE_YIELD_BACKLOG_BYTES (256ull << 20)
+#define STORE_YIELD_MAX_MS 500
+#define STORE_YIELD_POLL_MS 5
 
 struct store_materializer {
     const struct store_dirs *dirs;
@@ -35,6 +43,8 @@ struct store_materializer {
     uint64_t active_segment; /* the segment the main thread appends to */
     uint64_t oldest_segment; /* the oldest segment file that may still exist */
     bool stopping;
+    bool log_busy;        /* a log batch is being written (set by the event loop) */
+    uint64_t yield_bytes; /* the backlog below which it yields to the log */
     /* compaction: the end of the last record written out, and how far its segment has
      * been hole-punched (only this thread touches these) */
     uint64_t done_segment, done_end, punched_segment, punched_end;
@@ -45,11 +55,14 @@ struct store_materializer {
 };
 
 int store_materializer_start(struct store_materializer *m, const struct store_dirs *dirs,
-                             uint64_t oldest_segment, uint64_t active_segment, char *err);
+                             uint64_t oldest_segment, uint64_t active_segment,
+                             uint64_t max_backlog, char *err);
 /* Queues committed records (positions in log order). Returns 0 or -1 (out of memory). */
 int store_materializer_push(struct store_materializer *m, const struct store_wal_pos *pos,
                             size_t n);
 void store_materializer_set_active(struct store_materializer *m, uint64_t segment);
+/* The event loop says whether a log batch is being written. */
+void store_materializer_set_log_busy(struct store_materializer *m, bool busy);
 /* Records and bytes committed but not yet in the corpus. */
 void store_materializer_backlog(struct store_materializer *m, uint64_t *records, uint64_t *bytes);
 /* Finishes every queued record, syncs, drops the finished log, joins the thread. */

@@ -79,9 +79,11 @@ struct store_wal {
     int result;               /* 0 or errno of the batch in flight; under mu */
 };
 
-/* Opens a new, empty active segment numbered `segment` in dirfd and starts the log
- * thread. Returns 0, or -1 with a message in err. */
-int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, uint64_t next_lsn, char *err);
+/* Opens a new, empty active segment numbered `segment` in dirfd, maps two batches of
+ * batch_bytes (the most the caller appends before submitting, padding included) and
+ * starts the log thread. Returns 0, or -1 with a message in err. */
+int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, uint64_t next_lsn,
+                   size_t batch_bytes, char *err);
 /* Waits for the batch in flight, stops the thread, closes the segment. */
 void store_wal_close(struct store_wal *w);
 
