@@ -8,17 +8,46 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/net_loop.h"
 #include "net/net_socket.h"
 
 struct store_client {
-    int fd;
+    int fd; /* -1 while a fire-and-forget client waits to reconnect */
     bool nowait;
+    char *path;
+    uid_t expected_uid;
+    uint64_t last_attempt_ms; /* the last reconnection attempt */
     uint32_t next_seq;
     uint64_t sent, acked, dropped;
     uint8_t *pkt; /* one encoded case */
     size_t pkt_cap;
     uint8_t ack_buf[STORE_ACK_HEADER_LEN + STORE_MAX_ACK_RUNS * STORE_ACK_RUN_LEN];
 };
+
+/* Connects c->fd and checks who serves it. Returns 0, or -1 with err set and no fd. */
+static int open_connection(struct store_client *c, char *err)
+{
+    c->fd = net_unix_connect(c->path, SOCK_SEQPACKET, c->nowait, err);
+    if (c->fd < 0)
+        return -1;
+    uid_t uid;
+    if (net_peer_uid(c->fd, &uid, NULL, err) != 0) {
+        close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
+    if (uid != c->expected_uid) {
+        snprintf(err, 256, "%s: the daemon runs as uid %ld, not %ld: refusing to send", c->path,
+                 (long)uid, (long)c->expected_uid);
+        close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
+    /* A Unix datagram larger than the sender's buffer fails with EMSGSIZE: make room for
+     * the largest case (beyond net.core.wmem_max only root can). */
+    net_set_sndbuf(c->fd, (int)(2 * c->pkt_cap + 4096), NULL);
+    return 0;
+}
 
 struct store_client *store_client_connect(const char *path, uid_t expected_uid, bool nowait,
                                           size_t max_case, char *err)
@@ -28,31 +57,22 @@ struct store_client *store_client_connect(const char *path, uid_t expected_uid, 
         snprintf(err, 256, "out of memory");
         return NULL;
     }
+    c->fd = -1;
     c->nowait = nowait;
+    c->expected_uid = expected_uid;
     c->pkt_cap = store_case_size(STORE_MAX_TARGET_LEN, max_case);
     c->pkt = malloc(c->pkt_cap);
-    c->fd = c->pkt ? net_unix_connect(path, SOCK_SEQPACKET, nowait, err) : -1;
-    if (c->fd < 0) {
-        if (c->pkt == NULL)
-            snprintf(err, 256, "out of memory");
-        free(c->pkt);
-        free(c);
-        return NULL;
-    }
-    uid_t uid;
-    if (net_peer_uid(c->fd, &uid, NULL, err) != 0) {
+    c->path = strdup(path);
+    if (c->pkt == NULL || c->path == NULL) {
+        snprintf(err, 256, "out of memory");
         store_client_close(c);
         return NULL;
     }
-    if (uid != expected_uid) {
-        snprintf(err, 256, "%s: the daemon runs as uid %ld, not %ld: refusing to send", path,
-                 (long)uid, (long)expected_uid);
+    if (open_connection(c, err) != 0) {
         store_client_close(c);
         return NULL;
     }
-    /* A Unix datagram larger than the sender's buffer fails with EMSGSIZE: make room for
-     * the largest case (beyond net.core.wmem_max only root can). */
-    net_set_sndbuf(c->fd, (int)(2 * c->pkt_cap + 4096), NULL);
+    c->last_attempt_ms = net_now_ms();
     return c;
 }
 
@@ -60,8 +80,10 @@ void store_client_close(struct store_client *c)
 {
     if (c == NULL)
         return;
-    close(c->fd);
+    if (c->fd >= 0)
+        close(c->fd);
     free(c->pkt);
+    free(c->path);
     free(c);
 }
 
@@ -140,14 +162,37 @@ int store_client_drain(struct store_client *c, store_client_ack_fn *fn, void *ar
     return 0;
 }
 
+/* The daemon went away (restarted, say): drop the connection; the next sends try again. */
+static void lose_connection(struct store_client *c)
+{
+    close(c->fd);
+    c->fd = -1;
+}
+
 bool store_client_send_nowait(struct store_client *c, const char *target, enum store_kind kind,
                               const uint8_t *data, size_t len)
 {
     char err[256];
-    if (c->sent % STORE_CLIENT_ACK_POLL == 0)
-        read_acks(c, false, NULL, NULL, err);
+    if (c->fd < 0) {
+        /* At most one attempt per interval: a daemon that stays away must not cost the
+         * hot loop a connect per case. */
+        uint64_t now = net_now_ms();
+        if (now - c->last_attempt_ms < STORE_CLIENT_RECONNECT_MS) {
+            c->dropped++;
+            return false;
+        }
+        c->last_attempt_ms = now;
+        if (open_connection(c, err) != 0) {
+            c->dropped++;
+            return false;
+        }
+    }
+    if (c->sent % STORE_CLIENT_ACK_POLL == 0 && read_acks(c, false, NULL, NULL, err) != 0)
+        lose_connection(c);
     size_t n = store_case_encode(c->next_seq, kind, target, data, len, c->pkt, c->pkt_cap);
-    if (n == 0 || net_send_packet(c->fd, c->pkt, n, false) != 0) {
+    if (n == 0 || c->fd < 0 || net_send_packet(c->fd, c->pkt, n, false) != 0) {
+        if (c->fd >= 0 && n != 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
+            lose_connection(c);
         c->dropped++;
         return false;
     }

@@ -17,6 +17,8 @@
 #define STORE_CLIENT_WINDOW 1024
 /* store_client_send reads waiting acks once per this many sends. */
 #define STORE_CLIENT_ACK_POLL 64
+/* A fire-and-forget client that lost its daemon tries to reconnect at most this often. */
+#define STORE_CLIENT_RECONNECT_MS 1000
 
 struct store_client;
 
@@ -42,7 +44,9 @@ int store_client_send(struct store_client *c, const char *target, enum store_kin
 int store_client_drain(struct store_client *c, store_client_ack_fn *fn, void *arg, char *err);
 
 /* Fire-and-forget: returns true when the case went into the socket, false when it was
- * dropped because the daemon is busy (counted) or gone. Acks are read and discarded. */
+ * dropped because the daemon is busy or gone (counted). Acks are read and discarded. When
+ * the daemon goes away (a restart), the client reconnects on a later send, trying at most
+ * once per STORE_CLIENT_RECONNECT_MS. */
 bool store_client_send_nowait(struct store_client *c, const char *target, enum store_kind kind,
                               const uint8_t *data, size_t len);
 uint64_t store_client_dropped(const struct store_client *c);

@@ -157,10 +157,23 @@ if [ -x "$bin/ph-chao" ]; then
     "$bin/ph-chao" send --udp "127.0.0.1:$port" "recorded one" >/dev/null
     "$bin/ph-chao" send --udp "127.0.0.1:$port" "recorded two" >/dev/null
     sleep 0.3
+    stop_daemon
+    check "both requests are chao_frame cases" test "$(ls "$fs/c7/chao_frame" | wc -l)" -eq 2
+    # The store restarts under a running shell: the shell reconnects (at most once a
+    # second) and records again; what came while the store was away is dropped, counted.
+    "$bin/ph-chao" send --udp "127.0.0.1:$port" "while the store is away" >/dev/null
+    start_daemon "$fs/c7" "$work/s7.sock"
+    sleep 1.2
+    for i in 1 2 3; do
+        "$bin/ph-chao" send --udp "127.0.0.1:$port" "after the restart $i" >/dev/null
+        sleep 0.1
+    done
+    sleep 0.3
     kill -TERM "$chao_pid"
     wait "$chao_pid" || true
     stop_daemon
-    check "both requests are chao_frame cases" test "$(ls "$fs/c7/chao_frame" | wc -l)" -eq 2
+    check "the shell reconnects to a restarted store" \
+        test "$(ls "$fs/c7/chao_frame" | wc -l)" -ge 4
 else
     echo "skip --record test: ph-chao not built"
 fi
