@@ -16,9 +16,10 @@
  * of a pool stored before the clock starts (acknowledged from the index, no disk).
  *
  * discard: the same threads send the same packets, encoded the same way on sockets sized
- * the same way, to a child process that recv()s and drops them in one epoll loop on a
- * SOCK_SEQPACKET socket: the most a single-threaded daemon could take. With --reply it
- * answers each packet with one byte and each client keeps 64 packets in flight.
+ * the same way, to a child process that receives them (recvmmsg, up to 32 a call, as
+ * ph-store) and drops them, in one epoll loop on a SOCK_SEQPACKET socket: the most a
+ * single-threaded daemon could take. With --reply it answers each packet with one byte
+ * and each client keeps 64 packets in flight.
  *
  * disk: appends --chunk bytes at a time to a new file in DIR and calls fdatasync after
  * every --sync-every chunks: the sequential write rate a write-ahead log can have there.
@@ -70,6 +71,8 @@
 #define REPLY_WINDOW 64
 /* The discard server reads this many packets per client per wake-up, as ph-store does. */
 #define READS_PER_WAKE 256
+/* ... and takes up to this many per system call (recvmmsg), as ph-store does. */
+#define RECV_BATCH 32
 /* Checking the clock after every case would cost more than a small case. */
 #define CLOCK_EVERY 16
 
@@ -315,7 +318,8 @@ static void *client_main(void *arg)
 /* ---- the discard server ------------------------------------------------------------------ */
 
 struct server {
-    uint8_t *buf;
+    uint8_t *buf; /* RECV_BATCH buffers of cap bytes */
+    uint8_t *bufs[RECV_BATCH];
     size_t cap;
     bool reply;
     uint64_t *pending; /* replies owed, by fd */
@@ -355,23 +359,27 @@ static void on_server_conn(struct net_loop *loop, int fd, unsigned events, void 
     }
     if (!(events & NET_READABLE))
         return;
-    for (int i = 0; i < READS_PER_WAKE; i++) {
+    size_t lens[RECV_BATCH];
+    for (int reads = 0; reads < READS_PER_WAKE;) {
         bool eof;
-        ssize_t n = net_recv_packet(fd, s->buf, s->cap, &eof);
+        ssize_t n = net_recv_packets(fd, s->bufs, s->cap, lens, RECV_BATCH, &eof);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
         if (n < 0 || eof) {
             server_close(loop, s, fd);
             return;
         }
+        reads += (int)n;
         if (s->reply) {
-            /* One reply per packet, as it is read: no coalescing. */
-            s->pending[fd]++;
+            /* One reply per packet read: no coalescing. */
+            s->pending[fd] += (uint64_t)n;
             if (server_flush(loop, s, fd) != 0) {
                 server_close(loop, s, fd);
                 return;
             }
         }
+        if (n < RECV_BATCH)
+            break;
     }
 }
 
@@ -414,7 +422,9 @@ static int serve_discard(const char *path, bool reply, size_t max_case, int read
 {
     char err[NET_ERR_LEN];
     struct server s = {.reply = reply, .cap = store_case_size(STORE_MAX_TARGET_LEN, max_case)};
-    s.buf = xmalloc(s.cap);
+    s.buf = xmalloc(RECV_BATCH * s.cap); /* pages are touched only as used */
+    for (size_t i = 0; i < RECV_BATCH; i++)
+        s.bufs[i] = s.buf + i * s.cap;
     struct net_loop *loop = net_loop_create(err, sizeof(err));
     if (loop == NULL || net_loop_on_signal(loop, SIGTERM, on_server_stop, NULL) != 0) {
         fprintf(stderr, "ph-bench-store: discard server: %s\n", loop ? strerror(errno) : err);
