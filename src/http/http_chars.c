@@ -21,6 +21,12 @@ const uint8_t http_authority_char[256] = {
     HTTP_UNRESERVED, HTTP_SUB_DELIMS, [':'] = 1, ['@'] = 1, ['['] = 1, [']'] = 1,
 };
 
+const uint8_t http_reg_name_char[256] = {
+    HTTP_UNRESERVED,
+    HTTP_SUB_DELIMS,
+    ['%'] = 1,
+};
+
 const uint8_t http_value_char[256] = {
     ['\t'] = 1,
     [0x20 ... 0x7e] = 1,

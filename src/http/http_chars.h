@@ -17,6 +17,10 @@ extern const uint8_t http_target_char[256];
  * plus "@" for userinfo, without "%". */
 extern const uint8_t http_authority_char[256];
 
+/* RFC 3986 3.2.2: reg-name characters (unreserved, sub-delims), plus "%" for pct-encoded,
+ * which is checked apart. */
+extern const uint8_t http_reg_name_char[256];
+
 /* RFC 9110 5.5: field-vchar (VCHAR / obs-text), SP and HTAB. */
 extern const uint8_t http_value_char[256];
 

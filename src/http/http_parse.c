@@ -60,13 +60,42 @@ static bool is_ows(uint8_t c)
     return c == SP || c == HTAB;
 }
 
-/* Compares a token with a lower-case literal, ignoring ASCII case. Safe for tokens:
- * no token character but an upper-case letter maps onto a letter or "-" under | 0x20. */
+/* Bytes as a native-order word with every 0x20 bit set (ASCII letters lower-cased). */
+static uint64_t load8_lower(const void *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    return w | 0x2020202020202020u;
+}
+
+static uint32_t load4_lower(const void *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof(w));
+    return w | 0x20202020u;
+}
+
+/* Compares a token or a field value with a lower-case literal of letters, digits and "-",
+ * ignoring ASCII case. Safe because no byte of a token or a value but an upper-case letter
+ * maps onto a letter, digit or "-" under | 0x20 (the CTLs that would are in neither).
+ * Whole words are compared, the last one overlapping the one before where the length is
+ * not a multiple: a fuzzing build traces a few word compares per call rather than one per
+ * byte, and libFuzzer keeps 4- and 8-byte operands (never single bytes) to mutate with. */
 static bool token_equals(struct ph_slice s, const char *lower)
 {
     size_t n = strlen(lower);
     if (s.len != n)
         return false;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            if (load8_lower(s.ptr + i) != load8_lower(lower + i))
+                return false;
+        }
+        return load8_lower(s.ptr + n - 8) == load8_lower(lower + n - 8);
+    }
+    if (n >= 4)
+        return load4_lower(s.ptr) == load4_lower(lower) &&
+               load4_lower(s.ptr + n - 4) == load4_lower(lower + n - 4);
     for (size_t i = 0; i < n; i++) {
         if ((s.ptr[i] | 0x20) != (uint8_t)lower[i])
             return false;
@@ -156,16 +185,9 @@ static enum ph_status scan_target(struct parser *ps, size_t *pos, size_t lim, si
     return PH_OK;
 }
 
-/* reg-name = *( unreserved / pct-encoded / sub-delims ) (RFC 3986 3.2.2); pct-encoded
- * was checked when the characters were scanned. */
-static bool is_reg_name_char(uint8_t c)
-{
-    return c == '%' || (http_authority_char[c] && c != ':' && c != '@' && c != '[' && c != ']');
-}
-
 /* authority = [ userinfo "@" ] host [ ":" port ] (RFC 3986 3.2), host being an
  * IP-literal in brackets or a reg-name; port = *DIGIT. The caller has checked the
- * characters; this checks their places. */
+ * characters, pct-encoded included; this checks their places. */
 static bool valid_authority(struct ph_slice a, bool allow_userinfo, bool require_port)
 {
     size_t i = 0;
@@ -187,16 +209,15 @@ static bool valid_authority(struct ph_slice a, bool allow_userinfo, bool require
         if (close_at == i + 1)
             return false;
         for (size_t k = i + 1; k < close_at; k++) {
-            if (!is_reg_name_char(a.ptr[k]) && a.ptr[k] != ':')
+            if (!http_reg_name_char[a.ptr[k]] && a.ptr[k] != ':')
                 return false;
         }
         i = close_at + 1;
     } else {
-        while (i < a.len && a.ptr[i] != ':') {
-            if (!is_reg_name_char(a.ptr[i]))
-                return false;
+        /* reg-name = *( unreserved / pct-encoded / sub-delims ) (RFC 3986 3.2.2), up to
+         * the ":" before the port, checked below with whatever else stops it */
+        while (i < a.len && http_reg_name_char[a.ptr[i]])
             i++;
-        }
     }
     if (i == a.len)
         return !require_port;
@@ -354,7 +375,7 @@ static enum ph_status parse_request_line(struct parser *ps, size_t *pos)
     size_t lim = ps->end < line_limit ? ps->end : line_limit;
 
     /* method = token (RFC 9112 3.1) */
-    size_t p = http_scan_table(ps->buf, start, lim, http_tchar);
+    size_t p = http_scan_token(ps->buf, start, lim);
     if (p == lim)
         return line_need_more(ps, p, line_limit);
     uint8_t c = ps->buf[p];
@@ -393,15 +414,13 @@ static enum ph_status on_host(struct parser *ps, struct ph_slice value, size_t l
         return reject(ps, HTTP_ERR_HOST_DUPLICATE, line);
     for (size_t i = 0; i < value.len; i++) {
         uint8_t c = value.ptr[i];
-        if (c == '%') {
-            if (value.len - i < 3 || !http_hex_value[value.ptr[i + 1]] ||
-                !http_hex_value[value.ptr[i + 2]])
-                return reject(ps, HTTP_ERR_HOST_INVALID, line);
-            i += 2;
+        if (http_authority_char[c])
             continue;
-        }
-        if (!http_authority_char[c])
+        /* pct-encoded = "%" HEXDIG HEXDIG (RFC 3986 2.1) */
+        if (c != '%' || value.len - i < 3 || !http_hex_value[value.ptr[i + 1]] ||
+            !http_hex_value[value.ptr[i + 2]])
             return reject(ps, HTTP_ERR_HOST_INVALID, line);
+        i += 2;
     }
     if (!valid_authority(value, false, false))
         return reject(ps, HTTP_ERR_HOST_INVALID, line);
@@ -466,21 +485,22 @@ static size_t skip_ows(struct ph_slice v, size_t i)
     return i;
 }
 
-static size_t skip_token(struct ph_slice v, size_t i)
+/* v is a slice of the head being parsed: the scan runs in ps->buf, where the SSE2 scanner's
+ * last load may take bytes before the value and so works for values shorter than 16. */
+static size_t skip_token(const struct parser *ps, struct ph_slice v, size_t i)
 {
-    while (i < v.len && http_tchar[v.ptr[i]])
-        i++;
-    return i;
+    size_t base = (size_t)(v.ptr - ps->buf);
+    return http_scan_token(ps->buf, base + i, base + v.len) - base;
 }
 
 /* transfer-coding = token *( OWS ";" OWS transfer-parameter ) (RFC 9110 10.1.4);
  * transfer-parameter = token BWS "=" BWS ( token / quoted-string ).
  * Returns the offset after the coding, or 0 on a syntax error. */
-static size_t parse_transfer_coding(struct ph_slice v, size_t i, struct ph_slice *name,
-                                    bool *has_params)
+static size_t parse_transfer_coding(const struct parser *ps, struct ph_slice v, size_t i,
+                                    struct ph_slice *name, bool *has_params)
 {
     size_t start = i;
-    i = skip_token(v, i);
+    i = skip_token(ps, v, i);
     if (i == start)
         return 0;
     *name = (struct ph_slice){v.ptr + start, i - start};
@@ -492,7 +512,7 @@ static size_t parse_transfer_coding(struct ph_slice v, size_t i, struct ph_slice
         *has_params = true;
         k = skip_ows(v, k + 1);
         size_t pstart = k;
-        k = skip_token(v, k);
+        k = skip_token(ps, v, k);
         if (k == pstart)
             return 0;
         k = skip_ows(v, k);
@@ -504,7 +524,7 @@ static size_t parse_transfer_coding(struct ph_slice v, size_t i, struct ph_slice
                 return 0;
         } else {
             size_t vstart = k;
-            k = skip_token(v, k);
+            k = skip_token(ps, v, k);
             if (k == vstart)
                 return 0;
         }
@@ -537,7 +557,7 @@ static enum ph_status on_transfer_encoding(struct parser *ps, struct ph_slice v,
             break;
         struct ph_slice name;
         bool has_params;
-        i = parse_transfer_coding(v, i, &name, &has_params);
+        i = parse_transfer_coding(ps, v, i, &name, &has_params);
         if (i == 0)
             return reject(ps, HTTP_ERR_TRANSFER_ENCODING_INVALID, line);
         bool chunked = token_equals(name, "chunked");
@@ -568,7 +588,7 @@ static void on_connection(struct parser *ps, struct ph_slice v)
     while (i < v.len) {
         i = skip_ows(v, i);
         size_t start = i;
-        i = skip_token(v, i);
+        i = skip_token(ps, v, i);
         struct ph_slice option = {v.ptr + start, i - start};
         size_t after = skip_ows(v, i);
         bool whole = after == v.len || v.ptr[after] == ',';
@@ -576,10 +596,8 @@ static void on_connection(struct parser *ps, struct ph_slice v)
             ps->connection_close = true;
         else if (whole && token_equals(option, "keep-alive"))
             ps->connection_keep_alive = true;
-        while (i < v.len && v.ptr[i] != ',')
-            i++;
-        if (i < v.len)
-            i++;
+        const uint8_t *comma = memchr(v.ptr + i, ',', v.len - i);
+        i = comma != NULL ? (size_t)(comma - v.ptr) + 1 : v.len;
     }
 }
 
@@ -621,7 +639,7 @@ static enum ph_status on_field(struct parser *ps, struct ph_slice name, struct p
 static enum ph_status parse_field_line(struct parser *ps, size_t *pos)
 {
     size_t line = *pos;
-    size_t p = http_scan_table(ps->buf, line, ps->end, http_tchar);
+    size_t p = http_scan_token(ps->buf, line, ps->end);
     if (p == ps->end)
         return need_more(ps, p);
     uint8_t c = ps->buf[p];
@@ -645,10 +663,8 @@ static enum ph_status parse_field_line(struct parser *ps, size_t *pos)
     if (p == ps->end)
         return need_more(ps, p);
     c = ps->buf[p];
-    if (c == LF)
-        return reject(ps, HTTP_ERR_BARE_LF, p);
     if (c != CR)
-        return reject(ps, HTTP_ERR_FIELD_VALUE, p);
+        return reject(ps, c == LF ? HTTP_ERR_BARE_LF : HTTP_ERR_FIELD_VALUE, p);
     size_t value_end = p;
     while (value_end > value_start && is_ows(ps->buf[value_end - 1]))
         value_end--;
