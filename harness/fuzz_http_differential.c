@@ -56,6 +56,7 @@ static const enum http_error peer_lenient[] = {
     HTTP_ERR_TRANSFER_ENCODING_INVALID,    /* list syntax is not checked */
     HTTP_ERR_TRANSFER_CODING_UNSUPPORTED,  /* unknown codings before chunked */
     HTTP_ERR_CHUNKED_NOT_FINAL,            /* refused only when the body starts */
+    HTTP_ERR_CHUNKED_REPEATED,             /* "chunked<TAB>" is an unknown coding to it */
     HTTP_ERR_CONNECT_WITH_CONTENT,         /* CONNECT's head ends the message: the rest is tunnel */
     /* chunked bodies */
     HTTP_ERR_CHUNK_DATA_END,    /* the two bytes after chunk data are not checked */
