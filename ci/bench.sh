@@ -2,7 +2,7 @@
 # Benchmarks, one area per first argument:
 #
 #     ci/bench.sh http [--rounds N] [--callgrind]   http_parse_request vs Debian's libhttp-parser
-#     ci/bench.sh fuzz [--rounds N]                 exec/s of every fuzz target vs an empty one,
+#     ci/bench.sh fuzz [--rounds N] [--targets a,b] exec/s of every fuzz target vs an empty one,
 #                                                   libFuzzer and AFL++ persistent vs forkserver
 #     ci/bench.sh store [--rounds N] [--quick]      ph-store vs a discard loop and the disk
 #     ci/bench.sh httpd [--rounds N] [--seconds S] [--connections C]
@@ -28,10 +28,11 @@ QUICK=0
 
 usage() {
     cat >&2 <<'EOF'
-usage: ci/bench.sh AREA [--rounds N]
+usage: ci/bench.sh AREA [--rounds N] [--quick] [--callgrind] [--targets a,b]
   AREA: http   http_parse_request vs libhttp-parser on browser, minimal, corpus/http_request
         fuzz   exec/s of every fuzz target vs an empty target: libFuzzer (split oracle off
-               and on), AFL++ persistent shared memory vs forkserver (@@)
+               and on) from a warmed corpus on tmpfs, the empty target on the same corpus;
+               AFL++ persistent shared memory vs forkserver (@@) (3 rounds unless --rounds)
         store  ph-store's acknowledged cases/s next to a discard loop on the same socket
                type and the disk's fdatasync write rate (3 rounds unless --rounds)
         httpd  wrk against ph-httpd and nginx with one worker, same page, pinned cores
@@ -41,6 +42,7 @@ usage: ci/bench.sh AREA [--rounds N]
                RPS, with drops (ci/bench_chao.sh: --rounds N, --seconds S; root)
   --rounds N   interleaved rounds per input, N >= 3 (default 5); medians are reported
   --quick      store: shorter loads and a 200000-case burst instead of 1 million
+  --targets a,b  fuzz: only these targets (names of harness/fuzz_<name>.c), to iterate
   --callgrind  also count instructions per request on browser with valgrind (steady numbers)
 EOF
     exit 64
@@ -176,11 +178,15 @@ http_instructions() {
 
 # ---- fuzz ------------------------------------------------------------------------------
 
-# Executions per measurement: about a second or more each on this VM.
-FUZZ_LF_RUNS=200000
-FUZZ_LF_SPLIT_RUNS=5000 # the split oracle re-parses every prefix: far slower
+# Executions per timed libFuzzer run: about half a second for the empty target, a few
+# seconds for the slowest real one.
+FUZZ_LF_RUNS=500000
+FUZZ_LF_SPLIT_RUNS=20000 # the split oracle re-parses every prefix: far slower
+# Untimed runs, once per target, that grow the corpus every timed run starts from.
+FUZZ_WARM_RUNS=300000
 FUZZ_AFL_PERSISTENT_EXECS=50000
 FUZZ_AFL_FORK_EXECS=5000
+FUZZ_ONLY= # --targets a,b
 
 # fuzz_build DIR CC [cmake args...]: a Release build of every fuzz target in DIR.
 fuzz_build() {
@@ -211,7 +217,36 @@ fuzz_build_empty() {
         -o "$out/plain/afl" 2>/dev/null >&2
 }
 
-now() { date +%s.%N; }
+# Every corpus a run reads or writes lives in FUZZ_TMP, on a tmpfs: /dev/shm when it is
+# one, else a tmpfs mounted at build/bench/fuzz-tmpfs, else (no tmpfs, not root) the disk,
+# said on stderr. A run that finds coverage writes a file per new unit; on this VM's disk
+# those writes cost a fuzz target a fifth of its time, which the empty target (it finds
+# nothing) never pays.
+fuzz_scratch() {
+    FUZZ_MOUNTED=
+    if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+        FUZZ_TMP=$(mktemp -d /dev/shm/ph-bench-fuzz.XXXXXX)
+    else
+        FUZZ_TMP=$BUILD/fuzz-tmpfs
+        mkdir -p "$FUZZ_TMP"
+        if ! mountpoint -q "$FUZZ_TMP" &&
+            ! { mount -t tmpfs -o size=2g,mode=0700 tmpfs "$FUZZ_TMP" 2>/dev/null &&
+                FUZZ_MOUNTED=1; }; then
+            echo "bench: no tmpfs (/dev/shm is none, mount refused): corpora on the disk" >&2
+        fi
+    fi
+    trap fuzz_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+fuzz_cleanup() {
+    [ -n "${FUZZ_TMP:-}" ] || return 0
+    if [ -n "$FUZZ_MOUNTED" ]; then
+        umount -l "$FUZZ_TMP" 2>/dev/null || true
+    else
+        rm -rf "$FUZZ_TMP"
+    fi
+}
 
 # fuzz_seeds TARGET DIR: the target's committed seeds in DIR, without crash-* reproducers
 # (one not yet fixed would stop the run), or one byte when there are none.
@@ -224,24 +259,70 @@ fuzz_seeds() {
     [ -n "$(ls -A "$dir")" ] || printf 'x' >"$dir/one"
 }
 
-# lf_rate BIN TARGET [RUNS]: exec/s of libFuzzer over RUNS runs (default FUZZ_LF_RUNS)
-# from the seed corpus.
-lf_rate() {
-    local bin=$1 t=$2 runs=${3:-$FUZZ_LF_RUNS} scratch=$BUILD/fuzz-scratch start end
-    rm -rf "$scratch"
-    mkdir -p "$scratch"
-    fuzz_seeds "$t" "$scratch"
-    start=$(now)
-    "$bin" -runs="$runs" -seed=1 -max_len=4096 -timeout=30 "$scratch" \
-        >"$BUILD/fuzz-last.log" 2>&1 || { echo "bench: $bin failed:" >&2; tail "$BUILD/fuzz-last.log" >&2; exit 1; }
-    end=$(now)
-    awk -v n="$runs" -v a="$start" -v b="$end" 'BEGIN { printf "%.0f\n", n / (b - a) }'
+# lf_run BIN DIR RUNS: libFuzzer over the corpus in DIR for RUNS runs (seed 1), writing
+# what it finds into DIR. Prints "LOOP_EXECS LOOP_S EXECS S": the executions and seconds from
+# the end of corpus loading (libFuzzer's INITED line) to DONE, then of the whole process.
+# The log goes to FUZZ_TMP/last.log, and its end to stderr on failure.
+lf_run() {
+    local bin=$1 dir=$2 runs=$3 log=$FUZZ_TMP/last.log start=$EPOCHREALTIME
+    {
+        "$bin" -runs="$runs" -seed=1 -max_len=4096 -timeout=30 "$dir" 2>&1
+        echo "bench: exit $?"
+    } | {
+        # Lines are stamped as they arrive: libFuzzer writes them unbuffered.
+        local line t0= t1= n0= n1= rc=1
+        while IFS= read -r line; do
+            printf '%s\n' "$line"
+            case $line in
+            '#'*INITED*) t0=$EPOCHREALTIME n0=${line%%[[:space:]]*} ;;
+            '#'*DONE*) t1=$EPOCHREALTIME n1=${line%%[[:space:]]*} ;;
+            'bench: exit '*) rc=${line#bench: exit } ;;
+            esac
+        done >"$log"
+        if [ "$rc" != 0 ] || [ -z "$t0" ] || [ -z "$t1" ]; then
+            echo "bench: $bin failed:" >&2
+            tail "$log" >&2
+            exit 1
+        fi
+        awk -v n0="${n0#\#}" -v n1="${n1#\#}" -v t0="$t0" -v t1="$t1" -v s="$start" \
+            -v e="$EPOCHREALTIME" \
+            'BEGIN { printf "%d %.6f %d %.6f\n", n1 - n0, t1 - t0, n1, e - s }'
+    }
 }
 
-# afl_rate MODE BIN TARGET: exec/s of afl-fuzz over a fixed number of executions, MODE
-# persistent (shared-memory test cases) or fork (plain binary, @@ file, forkserver).
+# fuzz_warm TARGET: the corpus every timed run on TARGET's inputs starts from, kept in
+# FUZZ_TMP/warm/TARGET: the committed seeds plus what FUZZ_WARM_RUNS untimed runs of the
+# target add. Timed runs then measure fuzzing in its steady state, where new coverage is
+# rare, rather than the first seconds from the seeds, where most runs find something.
+fuzz_warm() {
+    local t=$1 dir=$FUZZ_TMP/warm/$1
+    fuzz_seeds "$t" "$dir"
+    lf_run "$BUILD/fuzz-lf/bin/fuzz_$t" "$dir" "$FUZZ_WARM_RUNS" >/dev/null
+}
+
+# lf_rate LABEL BIN TARGET [RUNS]: exec/s of libFuzzer binary BIN (TARGET's or the empty
+# one) over RUNS runs (default FUZZ_LF_RUNS) from a fresh copy of TARGET's warmed corpus,
+# counted from the end of corpus loading: libFuzzer's start-up (0.15-0.25 s here, more than
+# the empty target's 500000 runs take) and the loading of the corpus are left out. The raw
+# line, with the whole process's rate too, goes to FUZZ_RAW under LABEL.
+lf_rate() {
+    local label=$1 bin=$2 t=$3 runs=${4:-$FUZZ_LF_RUNS} run=$FUZZ_TMP/run times
+    rm -rf "$run"
+    cp -r "$FUZZ_TMP/warm/$t" "$run"
+    times=$(lf_run "$bin" "$run" "$runs")
+    awk -v l="$label" '{ printf "%s loop_execs=%d loop_s=%.3f loop_rate=%.0f", l, $1, $2, $1 / $2
+        printf " execs=%d s=%.3f rate=%.0f\n", $3, $4, $3 / $4 }' <<<"$times" >>"$FUZZ_RAW"
+    awk '{ printf "%.0f\n", $1 / $2 }' <<<"$times"
+}
+
+# afl_rate LABEL MODE BIN TARGET: exec/s of afl-fuzz over a fixed number of executions from the
+# committed seeds, MODE persistent (shared-memory test cases) or fork (plain binary, @@
+# file, forkserver). The rate is afl-fuzz's own execs_per_sec, counted in milliseconds from
+# its start (fuzzer_stats' run_time is whole seconds). AFL_BENCH_JUST_ONE must stay unset:
+# afl-fuzz tests whether a flag is set, not its value, and AFL_BENCH_JUST_ONE=0 made it stop
+# after its first queue entry, within a second on the empty target and chao_frame.
 afl_rate() {
-    local mode=$1 bin=$2 t=$3 out=$BUILD/fuzz-afl-out in=$BUILD/fuzz-afl-in execs
+    local label=$1 mode=$2 bin=$3 t=$4 out=$FUZZ_TMP/afl-out in=$FUZZ_TMP/afl-in execs
     rm -rf "$out" "$in"
     fuzz_seeds "$t" "$in"
     local args=(-i "$in" -o "$out" -s 1 -t 5000 -m none)
@@ -252,49 +333,100 @@ afl_rate() {
         execs=$FUZZ_AFL_PERSISTENT_EXECS
         args+=(-E "$execs" -- "$bin")
     fi
-    env -u ASAN_OPTIONS AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_BENCH_JUST_ONE=0 \
+    env -u ASAN_OPTIONS -u AFL_BENCH_JUST_ONE AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 \
         AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CRASHES=1 \
-        afl-fuzz "${args[@]}" >"$BUILD/fuzz-last.log" 2>&1 ||
-        { echo "bench: afl-fuzz on $bin failed:" >&2; tail "$BUILD/fuzz-last.log" >&2; exit 1; }
-    awk -F' *: *' '$1 == "execs_done" { e = $2 } $1 == "run_time" { t = $2 }
-        END { if (t > 0) printf "%.0f\n", e / t; else print "nan" }' "$out/default/fuzzer_stats"
+        afl-fuzz "${args[@]}" >"$FUZZ_TMP/last.log" 2>&1 ||
+        { echo "bench: afl-fuzz on $bin failed:" >&2; tail "$FUZZ_TMP/last.log" >&2; exit 1; }
+    awk -F' *: *' -v want="$execs" -v bin="$bin" -v l="$label" -v raw="$FUZZ_RAW" '
+        $1 == "execs_done" { e = $2 } $1 == "execs_per_sec" { r = $2 }
+        END {
+            printf "%s execs=%d rate=%.0f\n", l, e, r >>raw
+            if (e < want) {
+                printf "bench: afl-fuzz on %s stopped after %d of %d executions\n", bin, e,
+                    want > "/dev/stderr"
+                print "nan"
+            } else {
+                printf "%.0f\n", r
+            }
+        }' "$out/default/fuzzer_stats"
+}
+
+# Files and mean bytes of TARGET's warmed corpus, as "N B".
+fuzz_corpus_size() {
+    find "$FUZZ_TMP/warm/$1" -type f -printf '%s\n' |
+        awk '{ n++; b += $1 } END { printf "%d %.0f\n", n, n ? b / n : 0 }'
 }
 
 bench_fuzz() {
-    "$ROOT/ci/setup.sh"
-    mkdir -p "$BUILD"
+    local rounds=$ROUNDS
+    [ "$ROUNDS_SET" = 1 ] || rounds=3 # a round takes about two minutes
     FUZZ_TARGETS=()
-    local f t
+    local f t all
     for f in harness/fuzz_*.c; do
         t=${f#harness/fuzz_}
         FUZZ_TARGETS+=("${t%.c}")
     done
+    if [ -n "$FUZZ_ONLY" ]; then
+        all=" ${FUZZ_TARGETS[*]} "
+        IFS=, read -ra FUZZ_TARGETS <<<"$FUZZ_ONLY"
+        for t in "${FUZZ_TARGETS[@]}"; do
+            if [[ $all != *" $t "* ]]; then
+                echo "bench: --targets: no fuzz target $t (harness/fuzz_$t.c)" >&2
+                exit 64
+            fi
+        done
+    fi
+    "$ROOT/ci/setup.sh"
+    mkdir -p "$BUILD"
     echo "bench: building fuzz targets (libFuzzer, AFL++; split oracle off and on)" >&2
     fuzz_build "$BUILD/fuzz-lf" clang -DPH_FUZZ_ENGINE=libfuzzer -DPH_SPLIT_ORACLE=OFF
     fuzz_build "$BUILD/fuzz-lf-split" clang -DPH_FUZZ_ENGINE=libfuzzer -DPH_SPLIT_ORACLE=ON
     fuzz_build "$BUILD/fuzz-afl" afl-clang-fast -DPH_FUZZ_ENGINE=afl -DPH_SPLIT_ORACLE=OFF
     fuzz_build_empty
+    fuzz_scratch
+    FUZZ_RAW=$BUILD/fuzz-raw.txt
+    : >"$FUZZ_RAW"
     local e=$BUILD/fuzz-empty
-    # Contenders: name, how to run. Each round runs every contender once, in this order.
-    local names=(empty:lf empty:afl-persistent empty:afl-fork)
     for t in "${FUZZ_TARGETS[@]}"; do
-        names+=("$t:lf" "$t:lf-split" "$t:afl-persistent" "$t:afl-fork")
+        echo "bench: warming up $t's corpus ($FUZZ_WARM_RUNS untimed runs)" >&2
+        fuzz_warm "$t"
+    done
+    # Contenders: target:mode. Each round runs every contender once, in this order, except
+    # that a target and the empty target on its corpus swap places every other round.
+    local names=(empty:afl-persistent empty:afl-fork)
+    for t in "${FUZZ_TARGETS[@]}"; do
+        names+=("$t:lf" "$t:lf-empty" "$t:lf-split" "$t:afl-persistent" "$t:afl-fork")
     done
     declare -A samples=()
-    local round name tgt mode rate
-    for ((round = 1; round <= ROUNDS; round++)); do
-        for name in "${names[@]}"; do
+    local round name tgt mode rate i label
+    for ((round = 1; round <= rounds; round++)); do
+        local order=("${names[@]}")
+        if ((round % 2 == 0)); then
+            for ((i = 0; i < ${#order[@]}; i++)); do
+                case ${order[i]} in
+                *:lf) order[i]=${order[i]}-empty ;;
+                *:lf-empty) order[i]=${order[i]%-empty} ;;
+                esac
+            done
+        fi
+        for name in "${order[@]}"; do
             tgt=${name%%:*}
             mode=${name#*:}
-            echo "bench: fuzz round $round/$ROUNDS $name" >&2
+            echo "bench: fuzz round $round/$rounds $name (${SECONDS}s)" >&2
+            label="round=$round $name"
             case $tgt:$mode in
-            empty:lf) rate=$(lf_rate "$e/lf" empty) ;;
-            empty:afl-persistent) rate=$(afl_rate persistent "$e/afl" empty) ;;
-            empty:afl-fork) rate=$(afl_rate fork "$e/plain/afl" empty) ;;
-            *:lf) rate=$(lf_rate "$BUILD/fuzz-lf/bin/fuzz_$tgt" "$tgt") ;;
-            *:lf-split) rate=$(lf_rate "$BUILD/fuzz-lf-split/bin/fuzz_$tgt" "$tgt" "$FUZZ_LF_SPLIT_RUNS") ;;
-            *:afl-persistent) rate=$(afl_rate persistent "$BUILD/fuzz-afl/bin/fuzz_$tgt" "$tgt") ;;
-            *:afl-fork) rate=$(afl_rate fork "$BUILD/fuzz-afl/bin/plain/fuzz_$tgt" "$tgt") ;;
+            empty:afl-persistent) rate=$(afl_rate "$label" persistent "$e/afl" empty) ;;
+            empty:afl-fork) rate=$(afl_rate "$label" fork "$e/plain/afl" empty) ;;
+            *:lf) rate=$(lf_rate "$label" "$BUILD/fuzz-lf/bin/fuzz_$tgt" "$tgt") ;;
+            *:lf-empty) rate=$(lf_rate "$label" "$e/lf" "$tgt") ;;
+            *:lf-split)
+                rate=$(lf_rate "$label" "$BUILD/fuzz-lf-split/bin/fuzz_$tgt" "$tgt" \
+                    "$FUZZ_LF_SPLIT_RUNS")
+                ;;
+            *:afl-persistent)
+                rate=$(afl_rate "$label" persistent "$BUILD/fuzz-afl/bin/fuzz_$tgt" "$tgt")
+                ;;
+            *:afl-fork) rate=$(afl_rate "$label" fork "$BUILD/fuzz-afl/bin/plain/fuzz_$tgt" "$tgt") ;;
             esac
             samples[$name]+="$rate"$'\n'
         done
@@ -305,25 +437,35 @@ bench_fuzz() {
     done
     local ratio
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }'; }
+    # The median of FIELD over NAME's raw lines.
+    raw_median() { grep -F " $1 " "$FUZZ_RAW" | sed -n "s/.* $2=\([^ ]*\).*/\1/p" | median; }
     echo
-    echo "Fuzzing exec/s, median of $ROUNDS interleaved rounds (no sanitizers, -O2)"
-    printf '%-20s %11s %7s %11s %7s %12s %7s %11s %7s %8s\n' target "libFuzzer" "/empty" \
-        "lF+split" "/empty" "AFL persist" "/empty" "AFL fork" "/empty" "pers/fork"
-    printf '%-20s %11.0f %7s %11s %7s %12.0f %7s %11.0f %7s %8s\n' "(empty target)" \
-        "${med[empty:lf]}" 1.00 - - "${med[empty:afl-persistent]}" 1.00 "${med[empty:afl-fork]}" \
-        1.00 "$(ratio "${med[empty:afl-persistent]}" "${med[empty:afl-fork]}")x"
-    local missed=()
+    echo "Fuzzing exec/s, median of $rounds interleaved rounds (no sanitizers, -O2)."
+    echo "libFuzzer: $FUZZ_LF_RUNS runs ($FUZZ_LF_SPLIT_RUNS with the split oracle) from the"
+    echo "target's corpus, warmed by $FUZZ_WARM_RUNS runs, on tmpfs; 'empty' is the empty target"
+    echo "on that same corpus; exec/s from the end of corpus loading to the last run ('whole':"
+    echo "of the whole process, start-up included, for comparison). AFL++: from the committed"
+    echo "seeds, $FUZZ_AFL_PERSISTENT_EXECS executions persistent, $FUZZ_AFL_FORK_EXECS under the" \
+        "forkserver."
+    printf '%-18s %5s %5s %10s %10s %6s %6s %9s %6s %11s %9s %9s\n' target files avg_B libFuzzer \
+        empty /empty whole lF+split /empty "AFL persist" "AFL fork" pers/fork
+    local missed=() size r_lf r_pf r_whole
     for t in "${FUZZ_TARGETS[@]}"; do
-        local lf=${med[$t:lf]} lfs=${med[$t:lf-split]} ap=${med[$t:afl-persistent]} af=${med[$t:afl-fork]}
-        local r_lf r_pf
-        r_lf=$(ratio "$lf" "${med[empty:lf]}")
+        local lf=${med[$t:lf]} le=${med[$t:lf-empty]} lfs=${med[$t:lf-split]}
+        local ap=${med[$t:afl-persistent]} af=${med[$t:afl-fork]}
+        read -r -a size <<<"$(fuzz_corpus_size "$t")"
+        r_lf=$(ratio "$lf" "$le")
         r_pf=$(ratio "$ap" "$af")
-        printf '%-20s %11.0f %7s %11.0f %7s %12.0f %7s %11.0f %7s %8s\n' "$t" "$lf" "$r_lf" "$lfs" \
-            "$(ratio "$lfs" "${med[empty:lf]}")" "$ap" "$(ratio "$ap" "${med[empty:afl-persistent]}")" \
-            "$af" "$(ratio "$af" "${med[empty:afl-fork]}")" "${r_pf}x"
+        r_whole=$(ratio "$(raw_median "$t:lf" rate)" "$(raw_median "$t:lf-empty" rate)")
+        printf '%-18s %5s %5s %10.0f %10.0f %6s %6s %9.0f %6s %11.0f %9.0f %8sx\n' "$t" \
+            "${size[0]}" "${size[1]}" "$lf" "$le" "$r_lf" "$r_whole" "$lfs" "$(ratio "$lfs" "$le")" \
+            "$ap" "$af" "$r_pf"
         awk -v r="$r_lf" 'BEGIN { exit !(r < 0.5) }' && missed+=("$t: libFuzzer ${r_lf} of empty (< 0.50)")
         awk -v r="$r_pf" 'BEGIN { exit !(r < 10) }' && missed+=("$t: AFL++ persistent/fork ${r_pf}x (< 10x)")
     done
+    printf '%-18s %5s %5s %10s %10s %6s %6s %9s %6s %11.0f %9.0f %8sx\n' "(empty target)" 1 1 \
+        - - - - - - "${med[empty:afl-persistent]}" "${med[empty:afl-fork]}" \
+        "$(ratio "${med[empty:afl-persistent]}" "${med[empty:afl-fork]}")"
     echo
     echo "targets: libFuzzer >= 0.50 of the empty target (split oracle off); AFL++ persistent >= 10x fork"
     if [ ${#missed[@]} -eq 0 ]; then
@@ -331,7 +473,7 @@ bench_fuzz() {
     else
         printf 'target NOT met: %s\n' "${missed[@]}"
     fi
-    rm -rf "$BUILD/fuzz-scratch" "$BUILD/fuzz-afl-out" "$BUILD/fuzz-afl-in"
+    echo "raw lines: $FUZZ_RAW"
 }
 
 # ---- store -----------------------------------------------------------------------------
@@ -697,6 +839,13 @@ main() {
         --quick)
             QUICK=1
             shift
+            ;;
+        --targets)
+            if [ $# -lt 2 ] || ! [[ $2 =~ ^[a-z0-9_]+(,[a-z0-9_]+)*$ ]]; then
+                usage
+            fi
+            FUZZ_ONLY=$2
+            shift 2
             ;;
         *) usage ;;
         esac
