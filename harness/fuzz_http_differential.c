@@ -142,6 +142,8 @@ static bool connection_is_clean(const struct http_request *req)
                 after_token = after_token || in_token;
                 in_token = false;
             } else if (c == ',') {
+                if (after_token)
+                    return false; /* "keep-alive\t,": llhttp keeps that whitespace too */
                 in_token = after_token = false;
             } else {
                 return false;
