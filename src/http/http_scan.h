@@ -151,26 +151,31 @@ static inline size_t http_scan_target_sse2(const uint8_t *buf, size_t pos, size_
     return http_sse2_tail(http_sse2_target_stops(http_sse2_load(buf + end - 16)), pos, end);
 }
 
+/* The first candidate (bit i: buf[pos + i]) that the table says is no tchar, or none. */
+static inline size_t http_sse2_token_stop(const uint8_t *buf, size_t pos, unsigned candidates,
+                                          size_t none)
+{
+    for (; candidates != 0; candidates &= candidates - 1) {
+        size_t at = pos + (size_t)__builtin_ctz(candidates);
+        if (!http_tchar[buf[at]])
+            return at;
+    }
+    return none;
+}
+
 /* Methods and field names: a name of up to 15 bytes usually takes one load. */
 static inline size_t http_scan_token_sse2(const uint8_t *buf, size_t pos, size_t end)
 {
     for (; end - pos >= 16; pos += 16) {
         unsigned candidates = http_sse2_token_candidates(http_sse2_load(buf + pos));
-        for (; candidates != 0; candidates &= candidates - 1) {
-            size_t at = pos + (size_t)__builtin_ctz(candidates);
-            if (!http_tchar[buf[at]])
-                return at;
-        }
+        size_t stop = http_sse2_token_stop(buf, pos, candidates, end);
+        if (stop != end)
+            return stop;
     }
     if (end < 16)
         return http_scan_token_plain(buf, pos, end);
     unsigned candidates = http_sse2_token_candidates(http_sse2_load(buf + end - 16));
-    for (candidates >>= 16 - (end - pos); candidates != 0; candidates &= candidates - 1) {
-        size_t at = pos + (size_t)__builtin_ctz(candidates);
-        if (!http_tchar[buf[at]])
-            return at;
-    }
-    return end;
+    return http_sse2_token_stop(buf, pos, candidates >> (16 - (end - pos)), end);
 }
 #endif
 
