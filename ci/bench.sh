@@ -31,7 +31,8 @@ usage() {
 usage: ci/bench.sh AREA [--rounds N] [--quick] [--callgrind] [--targets a,b]
   AREA: http   http_parse_request vs libhttp-parser on browser, minimal, corpus/http_request
         fuzz   exec/s of every fuzz target vs an empty target: libFuzzer (split oracle off
-               and on) from a warmed corpus on tmpfs, the empty target on the same corpus;
+               and on) from a warmed corpus on tmpfs, the empty target on the same corpus,
+               edges and traced compares per run, reference targets of 10-160 edges;
                AFL++ persistent shared memory vs forkserver (@@) (3 rounds unless --rounds)
         store  ph-store's acknowledged cases/s next to a discard loop on the same socket
                type and the disk's fdatasync write rate (3 rounds unless --rounds)
@@ -187,6 +188,9 @@ FUZZ_WARM_RUNS=300000
 FUZZ_AFL_PERSISTENT_EXECS=50000
 FUZZ_AFL_FORK_EXECS=5000
 FUZZ_ONLY= # --targets a,b
+# Reference targets that touch exactly this many distinct edges per run and do nothing else
+# (tests/fuzz/fuzz_edges.c): what libFuzzer's bookkeeping per hit counter costs by itself.
+FUZZ_EDGE_COUNTS=(10 20 40 80 160)
 
 # fuzz_build DIR CC [cmake args...]: a Release build of every fuzz target in DIR.
 fuzz_build() {
@@ -205,16 +209,39 @@ fuzz_build() {
     cmake --build "$dir" --parallel "$(nproc)" --target "${targets[@]}" >&2
 }
 
-# The empty target, built as each engine builds real ones.
+# The empty target, built as each engine builds real ones, and the edge-count references.
 fuzz_build_empty() {
-    local out=$BUILD/fuzz-empty
+    local out=$BUILD/fuzz-empty n
     mkdir -p "$out/plain"
     clang -O2 -fsanitize=fuzzer tests/fuzz/fuzz_empty.c -o "$out/lf" >&2
+    for n in "${FUZZ_EDGE_COUNTS[@]}"; do
+        clang -O2 -fsanitize=fuzzer -DPH_EDGES="$n" tests/fuzz/fuzz_edges.c -o "$out/lf-edges-$n" >&2
+    done
     clang -O2 -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_empty.c -o "$out/lf-asan" >&2
     afl-clang-fast -O2 -Iharness tests/fuzz/fuzz_empty.c harness/driver_afl.c -o "$out/afl" \
         2>/dev/null >&2
     afl-clang-fast -O2 -Iharness tests/fuzz/fuzz_empty.c harness/driver_afl_plain.c \
         -o "$out/plain/afl" 2>/dev/null >&2
+}
+
+# Every target built with libFuzzer's instrumentation but linked with bench/fuzz_cost.c
+# instead of libFuzzer: it counts the distinct edges and the traced compares per run.
+fuzz_build_cost() {
+    local obj=$BUILD/fuzz-cost.o
+    clang -O2 -c bench/fuzz_cost.c -o "$obj" >&2
+    CXX=clang++ fuzz_build "$BUILD/fuzz-cost" clang -DPH_FUZZ_ENGINE=external \
+        -DCMAKE_C_FLAGS="-O2 -fsanitize=fuzzer-no-link" -DPH_SPLIT_ORACLE=OFF \
+        -DPH_FUZZ_LINK="$ROOT/$obj"
+}
+
+# fuzz_cost TARGET: "EDGES CMPS", per run of the target over its warmed corpus.
+fuzz_cost() {
+    local line
+    line=$("$BUILD/fuzz-cost/bin/fuzz_$1" "$FUZZ_TMP/warm/$1") || {
+        echo "bench: counting edges and compares of $1 failed" >&2
+        exit 1
+    }
+    echo "$(field edges_per_run " $line") $(field cmps_per_run " $line")"
 }
 
 # Every corpus a run reads or writes lives in FUZZ_TMP, on a tmpfs: /dev/shm when it is
@@ -260,13 +287,16 @@ fuzz_seeds() {
 }
 
 # lf_run BIN DIR RUNS: libFuzzer over the corpus in DIR for RUNS runs (seed 1), writing
-# what it finds into DIR. Prints "LOOP_EXECS LOOP_S EXECS S": the executions and seconds from
+# what it finds into DIR. -keep_seed=1 keeps every input of DIR in the fuzzing corpus even
+# where it adds no coverage: without it the empty target (and the edge references) would
+# keep one input of one byte and mutate that, not the inputs the target is measured on.
+# Prints "LOOP_EXECS LOOP_S EXECS S": the executions and seconds from
 # the end of corpus loading (libFuzzer's INITED line) to DONE, then of the whole process.
 # The log goes to FUZZ_TMP/last.log, and its end to stderr on failure.
 lf_run() {
     local bin=$1 dir=$2 runs=$3 log=$FUZZ_TMP/last.log start=$EPOCHREALTIME
     {
-        "$bin" -runs="$runs" -seed=1 -max_len=4096 -timeout=30 "$dir" 2>&1
+        "$bin" -runs="$runs" -seed=1 -keep_seed=1 -max_len=4096 -timeout=30 "$dir" 2>&1
         echo "bench: exit $?"
     } | {
         # Lines are stamped as they arrive: libFuzzer writes them unbuffered.
@@ -382,21 +412,28 @@ bench_fuzz() {
     fuzz_build "$BUILD/fuzz-lf" clang -DPH_FUZZ_ENGINE=libfuzzer -DPH_SPLIT_ORACLE=OFF
     fuzz_build "$BUILD/fuzz-lf-split" clang -DPH_FUZZ_ENGINE=libfuzzer -DPH_SPLIT_ORACLE=ON
     fuzz_build "$BUILD/fuzz-afl" afl-clang-fast -DPH_FUZZ_ENGINE=afl -DPH_SPLIT_ORACLE=OFF
+    fuzz_build_cost
     fuzz_build_empty
     fuzz_scratch
     FUZZ_RAW=$BUILD/fuzz-raw.txt
     : >"$FUZZ_RAW"
     local e=$BUILD/fuzz-empty
+    declare -A cost=()
     for t in "${FUZZ_TARGETS[@]}"; do
         echo "bench: warming up $t's corpus ($FUZZ_WARM_RUNS untimed runs)" >&2
         fuzz_warm "$t"
+        cost[$t]=$(fuzz_cost "$t")
     done
+    # The edge references run on one target's corpus, http_request's when it is measured.
+    local ref=${FUZZ_TARGETS[0]} n
+    [[ " ${FUZZ_TARGETS[*]} " == *" http_request "* ]] && ref=http_request
     # Contenders: target:mode. Each round runs every contender once, in this order, except
     # that a target and the empty target on its corpus swap places every other round.
     local names=(empty:afl-persistent empty:afl-fork)
     for t in "${FUZZ_TARGETS[@]}"; do
         names+=("$t:lf" "$t:lf-empty" "$t:lf-split" "$t:afl-persistent" "$t:afl-fork")
     done
+    for n in "${FUZZ_EDGE_COUNTS[@]}"; do names+=("edges-$n:lf-ref"); done
     declare -A samples=()
     local round name tgt mode rate i label
     for ((round = 1; round <= rounds; round++)); do
@@ -419,6 +456,7 @@ bench_fuzz() {
             empty:afl-fork) rate=$(afl_rate "$label" fork "$e/plain/afl" empty) ;;
             *:lf) rate=$(lf_rate "$label" "$BUILD/fuzz-lf/bin/fuzz_$tgt" "$tgt") ;;
             *:lf-empty) rate=$(lf_rate "$label" "$e/lf" "$tgt") ;;
+            edges-*:lf-ref) rate=$(lf_rate "$label" "$e/lf-$tgt" "$ref") ;;
             *:lf-split)
                 rate=$(lf_rate "$label" "$BUILD/fuzz-lf-split/bin/fuzz_$tgt" "$tgt" \
                     "$FUZZ_LF_SPLIT_RUNS")
@@ -439,33 +477,61 @@ bench_fuzz() {
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }'; }
     # The median of FIELD over NAME's raw lines.
     raw_median() { grep -F " $1 " "$FUZZ_RAW" | sed -n "s/.* $2=\([^ ]*\).*/\1/p" | median; }
+    # Reference points "EDGES EXEC/S": the empty target (one edge) and edges-N, on REF's corpus.
+    local points="1 ${med[$ref:lf-empty]}"$'\n'
+    for n in "${FUZZ_EDGE_COUNTS[@]}"; do points+="$n ${med[edges-$n:lf-ref]}"$'\n'; done
+    # floor EDGES: the /empty ratio of a target that only touched EDGES edges per run: time
+    # per run interpolated linearly between the reference points (extrapolated past them).
+    floor() {
+        awk -v e="$1" '{ x[NR] = $1; t[NR] = 1 / $2 } END {
+            i = 2
+            while (i < NR && x[i] < e) i++
+            f = t[i - 1] + (t[i] - t[i - 1]) * (e - x[i - 1]) / (x[i] - x[i - 1])
+            printf "%.2f", t[1] / f }' <<<"${points%$'\n'}"
+    }
     echo
-    echo "Fuzzing exec/s, median of $rounds interleaved rounds (no sanitizers, -O2)."
-    echo "libFuzzer: $FUZZ_LF_RUNS runs ($FUZZ_LF_SPLIT_RUNS with the split oracle) from the"
-    echo "target's corpus, warmed by $FUZZ_WARM_RUNS runs, on tmpfs; 'empty' is the empty target"
-    echo "on that same corpus; exec/s from the end of corpus loading to the last run ('whole':"
-    echo "of the whole process, start-up included, for comparison). AFL++: from the committed"
-    echo "seeds, $FUZZ_AFL_PERSISTENT_EXECS executions persistent, $FUZZ_AFL_FORK_EXECS under the" \
-        "forkserver."
-    printf '%-18s %5s %5s %10s %10s %6s %6s %9s %6s %11s %9s %9s\n' target files avg_B libFuzzer \
-        empty /empty whole lF+split /empty "AFL persist" "AFL fork" pers/fork
-    local missed=() size r_lf r_pf r_whole
+    echo "libFuzzer exec/s, median of $rounds interleaved rounds (no sanitizers, -O2):"
+    echo "$FUZZ_LF_RUNS runs ($FUZZ_LF_SPLIT_RUNS with the split oracle) from the target's corpus,"
+    echo "warmed by $FUZZ_WARM_RUNS runs, on tmpfs, every input kept (-keep_seed=1); 'empty' is the"
+    echo "empty target on that same corpus; exec/s from the end of corpus loading to the last run"
+    echo "('whole': of the whole process, for comparison). edges and cmps: distinct edges hit and"
+    echo "compares traced per run over the warmed corpus (bench/fuzz_cost.c); floor: the /empty of"
+    echo "a target that did nothing but hit that many edges (the reference rows below)."
+    printf '%-18s %5s %5s %6s %6s %10s %10s %6s %6s %6s %9s %6s\n' target files avg_B edges \
+        cmps exec/s empty /empty whole floor "+split" /empty
+    local missed=() size c r_lf r_pf r_whole
     for t in "${FUZZ_TARGETS[@]}"; do
         local lf=${med[$t:lf]} le=${med[$t:lf-empty]} lfs=${med[$t:lf-split]}
-        local ap=${med[$t:afl-persistent]} af=${med[$t:afl-fork]}
         read -r -a size <<<"$(fuzz_corpus_size "$t")"
+        read -r -a c <<<"${cost[$t]}"
         r_lf=$(ratio "$lf" "$le")
-        r_pf=$(ratio "$ap" "$af")
         r_whole=$(ratio "$(raw_median "$t:lf" rate)" "$(raw_median "$t:lf-empty" rate)")
-        printf '%-18s %5s %5s %10.0f %10.0f %6s %6s %9.0f %6s %11.0f %9.0f %8sx\n' "$t" \
-            "${size[0]}" "${size[1]}" "$lf" "$le" "$r_lf" "$r_whole" "$lfs" "$(ratio "$lfs" "$le")" \
-            "$ap" "$af" "$r_pf"
+        printf '%-18s %5s %5s %6s %6s %10.0f %10.0f %6s %6s %6s %9.0f %6s\n' "$t" "${size[0]}" \
+            "${size[1]}" "${c[0]}" "${c[1]}" "$lf" "$le" "$r_lf" "$r_whole" "$(floor "${c[0]}")" \
+            "$lfs" "$(ratio "$lfs" "$le")"
         awk -v r="$r_lf" 'BEGIN { exit !(r < 0.5) }' && missed+=("$t: libFuzzer ${r_lf} of empty (< 0.50)")
-        awk -v r="$r_pf" 'BEGIN { exit !(r < 10) }' && missed+=("$t: AFL++ persistent/fork ${r_pf}x (< 10x)")
     done
-    printf '%-18s %5s %5s %10s %10s %6s %6s %9s %6s %11.0f %9.0f %8sx\n' "(empty target)" 1 1 \
-        - - - - - - "${med[empty:afl-persistent]}" "${med[empty:afl-fork]}" \
-        "$(ratio "${med[empty:afl-persistent]}" "${med[empty:afl-fork]}")"
+    echo
+    echo "AFL++ exec/s, same rounds: from the committed seeds, $FUZZ_AFL_PERSISTENT_EXECS executions"
+    echo "in persistent mode (shared-memory test cases), $FUZZ_AFL_FORK_EXECS under the forkserver (@@)."
+    printf '%-18s %11s %9s %9s\n' target persistent fork pers/fork
+    for t in "${FUZZ_TARGETS[@]}" empty; do
+        local ap=${med[$t:afl-persistent]} af=${med[$t:afl-fork]}
+        r_pf=$(ratio "$ap" "$af")
+        printf '%-18s %11.0f %9.0f %8sx\n' "$([ "$t" = empty ] && echo "(empty target)" || echo "$t")" \
+            "$ap" "$af" "$r_pf"
+        if [ "$t" != empty ] && awk -v r="$r_pf" 'BEGIN { exit !(r < 10) }'; then
+            missed+=("$t: AFL++ persistent/fork ${r_pf}x (< 10x)")
+        fi
+    done
+    echo
+    echo "libFuzzer's bookkeeping per hit edge: reference targets that hit N distinct edges per run"
+    echo "and do nothing else (tests/fuzz/fuzz_edges.c), on $ref's corpus, same rounds."
+    printf '%-18s %10s %6s %9s\n' "edges per run" exec/s /empty us/run
+    while read -r n rate; do
+        printf '%-18s %10.0f %6s %9.3f\n' "$n$([ "$n" = 1 ] && echo " (empty)")" "$rate" \
+            "$(ratio "$rate" "${med[$ref:lf-empty]}")" "$(awk -v r="$rate" 'BEGIN { printf "%.3f", 1e6 / r }')"
+    done <<<"${points%$'\n'}"
     echo
     echo "targets: libFuzzer >= 0.50 of the empty target (split oracle off); AFL++ persistent >= 10x fork"
     if [ ${#missed[@]} -eq 0 ]; then

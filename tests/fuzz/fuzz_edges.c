@@ -1,0 +1,73 @@
+/*
+ * A reference fuzz target that touches exactly PH_EDGES distinct edges per run and does
+ * nothing else: no compare, no input read. ci/bench.sh fuzz builds it for a few edge
+ * counts, as libFuzzer builds real targets, and runs it on the same corpus as the empty
+ * target (tests/fuzz/fuzz_empty.c, one edge). libFuzzer does work for every coverage
+ * counter a run leaves non-zero (a feature to look up, an entropic frequency to update, a
+ * search in the parent input's unique features), so these rows say what that bookkeeping
+ * alone costs for a target of a given size: the floor under a real target's exec/s.
+ *
+ * Each edge is a function that the compiler may not inline or merge: one basic block, one
+ * counter. LLVMFuzzerTestOneInput's own block is the first edge.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef PH_EDGES
+#error "build with -DPH_EDGES=N, N one of 10, 20, 40, 80, 160"
+#endif
+
+/* Written so that no call can be dropped. */
+static volatile unsigned edge_sink;
+
+#define EDGE(i)                                                                            \
+    __attribute__((noinline)) static void edge_##i(void) { edge_sink = i; }
+#define EDGES10(t)                                                                         \
+    EDGE(t##0) EDGE(t##1) EDGE(t##2) EDGE(t##3) EDGE(t##4) EDGE(t##5) EDGE(t##6) EDGE(t##7) \
+    EDGE(t##8) EDGE(t##9)
+#define CALL10(t)                                                                          \
+    edge_##t##0(); edge_##t##1(); edge_##t##2(); edge_##t##3(); edge_##t##4();             \
+    edge_##t##5(); edge_##t##6(); edge_##t##7(); edge_##t##8(); edge_##t##9();
+
+#if PH_EDGES != 10 && PH_EDGES != 20 && PH_EDGES != 40 && PH_EDGES != 80 && PH_EDGES != 160
+#error "PH_EDGES must be 10, 20, 40, 80 or 160"
+#endif
+
+/* LLVMFuzzerTestOneInput's block and nine functions make ten; each group of ten more
+ * exists only where it is called. */
+EDGE(1) EDGE(2) EDGE(3) EDGE(4) EDGE(5) EDGE(6) EDGE(7) EDGE(8) EDGE(9)
+#if PH_EDGES >= 20
+EDGES10(10)
+#endif
+#if PH_EDGES >= 40
+EDGES10(11) EDGES10(12)
+#endif
+#if PH_EDGES >= 80
+EDGES10(13) EDGES10(14) EDGES10(15) EDGES10(16)
+#endif
+#if PH_EDGES >= 160
+EDGES10(17) EDGES10(18) EDGES10(19) EDGES10(20) EDGES10(21) EDGES10(22) EDGES10(23)
+EDGES10(24)
+#endif
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    (void)data;
+    (void)size;
+    edge_1(); edge_2(); edge_3(); edge_4(); edge_5(); edge_6(); edge_7(); edge_8(); edge_9();
+#if PH_EDGES >= 20
+    CALL10(10)
+#endif
+#if PH_EDGES >= 40
+    CALL10(11) CALL10(12)
+#endif
+#if PH_EDGES >= 80
+    CALL10(13) CALL10(14) CALL10(15) CALL10(16)
+#endif
+#if PH_EDGES >= 160
+    CALL10(17) CALL10(18) CALL10(19) CALL10(20) CALL10(21) CALL10(22) CALL10(23) CALL10(24)
+#endif
+    return 0;
+}
