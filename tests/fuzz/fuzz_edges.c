@@ -29,26 +29,25 @@ static volatile unsigned edge_sink;
     edge_##t##0(); edge_##t##1(); edge_##t##2(); edge_##t##3(); edge_##t##4();             \
     edge_##t##5(); edge_##t##6(); edge_##t##7(); edge_##t##8(); edge_##t##9();
 
-#if PH_EDGES != 10 && PH_EDGES != 20 && PH_EDGES != 40 && PH_EDGES != 80 && PH_EDGES != 160
+/* The groups of ten functions beyond the first nine: LLVMFuzzerTestOneInput's block and
+ * nine functions make ten edges, each group ten more. Each exists only where it is called. */
+#if PH_EDGES == 10
+#define EDGE_GROUPS(X)
+#elif PH_EDGES == 20
+#define EDGE_GROUPS(X) X(10)
+#elif PH_EDGES == 40
+#define EDGE_GROUPS(X) X(10) X(11) X(12)
+#elif PH_EDGES == 80
+#define EDGE_GROUPS(X) X(10) X(11) X(12) X(13) X(14) X(15) X(16)
+#elif PH_EDGES == 160
+#define EDGE_GROUPS(X)                                                                     \
+    X(10) X(11) X(12) X(13) X(14) X(15) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23) X(24)
+#else
 #error "PH_EDGES must be 10, 20, 40, 80 or 160"
 #endif
 
-/* LLVMFuzzerTestOneInput's block and nine functions make ten; each group of ten more
- * exists only where it is called. */
 EDGE(1) EDGE(2) EDGE(3) EDGE(4) EDGE(5) EDGE(6) EDGE(7) EDGE(8) EDGE(9)
-#if PH_EDGES >= 20
-EDGES10(10)
-#endif
-#if PH_EDGES >= 40
-EDGES10(11) EDGES10(12)
-#endif
-#if PH_EDGES >= 80
-EDGES10(13) EDGES10(14) EDGES10(15) EDGES10(16)
-#endif
-#if PH_EDGES >= 160
-EDGES10(17) EDGES10(18) EDGES10(19) EDGES10(20) EDGES10(21) EDGES10(22) EDGES10(23)
-EDGES10(24)
-#endif
+EDGE_GROUPS(EDGES10)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,17 +56,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)data;
     (void)size;
     edge_1(); edge_2(); edge_3(); edge_4(); edge_5(); edge_6(); edge_7(); edge_8(); edge_9();
-#if PH_EDGES >= 20
-    CALL10(10)
-#endif
-#if PH_EDGES >= 40
-    CALL10(11) CALL10(12)
-#endif
-#if PH_EDGES >= 80
-    CALL10(13) CALL10(14) CALL10(15) CALL10(16)
-#endif
-#if PH_EDGES >= 160
-    CALL10(17) CALL10(18) CALL10(19) CALL10(20) CALL10(21) CALL10(22) CALL10(23) CALL10(24)
-#endif
+    EDGE_GROUPS(CALL10)
     return 0;
 }
