@@ -28,10 +28,10 @@
 # entries and crashes. Exit status: 0 clean, 1 a crash was found, 64 usage, 2 setup error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 
 usage() {
-    sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
+    # the comment at the top of this file, without its #
+    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
     exit 64
 }
 
@@ -169,7 +169,7 @@ build_all() {
 option_value() {
     local file=harness/$1.options key=$2
     [ -f "$file" ] || return 0
-    sed -n "s/^[[:space:]]*$key[[:space:]]*=[[:space:]]*//p" "$file" | head -n 1
+    sed -n "s/^[[:space:]]*${key}[[:space:]]*=[[:space:]]*//p" "$file" | head -n 1
 }
 
 # ---- the store -------------------------------------------------------------------------
@@ -250,11 +250,30 @@ deliver() {
 
 pids=()
 
+# Every engine runs with PH_FUZZ_RUN=<this token> in its environment, and so does every
+# process it starts. AFL++ 4.04c can leave its CmpLog target behind when it ends: stopped
+# (persistent mode), in a session of its own (the forkserver calls setsid), still holding
+# the output folder's lock, so the next run on that folder (--resume) aborts with
+# "Directory ... is in use". reap_engines kills what is left by that mark.
+ENGINE_TAG=PH_FUZZ_RUN=$$.$EPOCHREALTIME
+
+reap_engines() {
+    local environ p
+    for environ in /proc/[0-9]*/environ; do
+        p=${environ#/proc/}
+        p=${p%/environ}
+        [ "$p" != $$ ] || continue
+        grep -qzxF "$ENGINE_TAG" "$environ" 2>/dev/null || continue
+        kill -KILL "$p" 2>/dev/null || true # a stopped process takes no other signal
+    done
+}
+
 cleanup() {
     local p
     for p in "${pids[@]}"; do
         kill "$p" 2>/dev/null || true
     done
+    reap_engines
     stop_store
 }
 trap cleanup EXIT
@@ -271,7 +290,14 @@ afl_seeds() {
 }
 
 start_libfuzzer() {
-    local t=$1 w=$FUZZ/$t/libfuzzer dict max_len
+    local t=$1
+    local w=$FUZZ/$t/libfuzzer dict max_len
+    # A resumed run keeps the failing inputs of earlier runs (triaged then) beside its own,
+    # as AFL++ keeps its crashes folder: the progress line, the triage and the summary
+    # count and replay only this run's.
+    if [ -n "$(ls -A "$w/artifacts" 2>/dev/null)" ]; then
+        mv -T "$w/artifacts" "$(mktemp -d "$w/artifacts.$(date +%Y-%m-%dT%H%M%S).XXXX")"
+    fi
     mkdir -p "$w/corpus" "$w/artifacts"
     dict=$(option_value "$t" dict)
     max_len=$(option_value "$t" max_len)
@@ -283,12 +309,13 @@ start_libfuzzer() {
     local dirs=("$w/corpus")
     [ -d "corpus/$t" ] && dirs+=("corpus/$t")
     [ -d "$STORE_DIR/$t" ] && dirs+=("$STORE_DIR/$t")
-    "$LF_BUILD/bin/fuzz_$t" "${args[@]}" "${dirs[@]}" >"$w/fuzz.log" 2>&1 &
+    env "$ENGINE_TAG" "$LF_BUILD/bin/fuzz_$t" "${args[@]}" "${dirs[@]}" >"$w/fuzz.log" 2>&1 &
     pids+=($!)
 }
 
 start_afl() {
-    local t=$1 w=$FUZZ/$t/afl dict i
+    local t=$1
+    local w=$FUZZ/$t/afl dict i
     mkdir -p "$w" "$STORE_DIR/$t"
     dict=$(option_value "$t" dict)
     local input=$FUZZ/$t/afl-seeds
@@ -298,7 +325,7 @@ start_afl() {
     local common=(-i "$input" -o "$w/out" -V "$seconds" -t 2000 -m none)
     [ -n "$dict" ] && common+=(-x "dict/$dict")
     # AFL++ picks its own ASAN_OPTIONS and UBSAN_OPTIONS (abort_on_error, symbolize=0).
-    local env=(env -u ASAN_OPTIONS -u UBSAN_OPTIONS AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1
+    local env=(env -u ASAN_OPTIONS -u UBSAN_OPTIONS "$ENGINE_TAG" AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1
         AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CRASHES=1
         AFL_AUTORESUME=1 AFL_NO_WARN_INSTABILITY=1)
     "${env[@]}" afl-fuzz "${common[@]}" -M main -F "$STORE_DIR/$t" \
@@ -381,7 +408,8 @@ progress_line() {
 # libFuzzer's working corpus, which -reload=1 re-reads (AFL++ reads the hub with -F).
 # The names already handed over are kept in $FUZZ/<target>/sent.
 sync_cases() {
-    local t=$1 sent=$FUZZ/$t/sent new
+    local t=$1
+    local sent=$FUZZ/$t/sent new
     touch "$sent"
     new=$(
         {
@@ -400,7 +428,8 @@ sync_cases() {
     fi
     if [ "$use_lf" = 1 ] && [ -d "$STORE_DIR/$t" ]; then
         local lfc=$FUZZ/$t/libfuzzer/corpus f
-        comm -23 <(ls "$STORE_DIR/$t" | sort) <(ls "$lfc" | sort) | while read -r f; do
+        comm -23 <(find "$STORE_DIR/$t" -maxdepth 1 -type f -printf '%f\n' | sort) \
+            <(find "$lfc" -maxdepth 1 -type f -printf '%f\n' | sort) | while read -r f; do
             [ -f "$STORE_DIR/$t/$f" ] && cp "$STORE_DIR/$t/$f" "$lfc/$f"
         done
     fi
@@ -446,6 +475,7 @@ fuzz_target() {
     [ "$interactive" = 0 ] || echo
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
     pids=()
+    reap_engines
     sync_cases "$t"
 }
 
@@ -505,7 +535,7 @@ slug() {
     invariant@*:*:*) what=${what##*:} ;;
     invariant@*) what=invariant-line-${what##*:} ;;
     esac
-    what=$(tr -c 'A-Za-z0-9\n' '-' <<<"$what" | tr 'A-Z' 'a-z' | sed 's/--*/-/g; s/^-//; s/-$//' | cut -c1-48)
+    what=$(tr -c 'A-Za-z0-9\n' '-' <<<"$what" | tr '[:upper:]' '[:lower:]' | sed 's/--*/-/g; s/^-//; s/-$//' | cut -c1-48)
     hash=$(printf '%s' "$sig" | sha1sum | cut -c1-8)
     local name=crash
     [ "$kind" = crash ] || name+=-$kind
@@ -539,7 +569,8 @@ minimize() {
 
 # Triage of one target: appends to $FUZZ/crashes.tsv one row per new signature.
 triage_target() {
-    local t=$1 dir=$FUZZ/$t/triage f kind sig key
+    local t=$1
+    local dir=$FUZZ/$t/triage f kind sig key
     mkdir -p "$dir" "$REGRESSIONS/$t"
     declare -A best=() best_size=() best_kind=()
     local n=0 size
@@ -732,7 +763,7 @@ write_report() {
             echo "## AFL++ plots"
             echo
             for d in "$REPORT"/afl/*/*/; do
-                echo "- [${d#$REPORT/}](${d#$REPORT/}index.html)"
+                echo "- [${d#"$REPORT"/}](${d#"$REPORT"/}index.html)"
             done
         fi
         echo
