@@ -224,6 +224,22 @@ fuzz_build_empty() {
         -o "$out/plain/afl" 2>/dev/null >&2
 }
 
+# The HTTP request parsers alone (bench/fuzz_bare_*.c), ours and llhttp, built as libFuzzer
+# builds the targets, against the libraries of the build in DIR (CFLAGS: its instrumentation)
+# and linked by LINK: OUT/bare-http_request and OUT/bare-llhttp.
+fuzz_build_bare() {
+    local dir=$1 out=$2 cflags=$3 link=$4 llhttp_include
+    cmake --build "$dir" --parallel "$(nproc)" --target ph_core ph_peer_llhttp >&2
+    llhttp_include=$(sed -n 's/^PH_LLHTTP_INCLUDE:PATH=//p' "$dir/CMakeCache.txt")
+    mkdir -p "$out"
+    # shellcheck disable=SC2086 # CFLAGS and LINK are lists of flags
+    clang -O2 $cflags -Isrc bench/fuzz_bare_http_request.c "$dir/lib/libph_core.a" $link \
+        -o "$out/bare-http_request" >&2
+    # shellcheck disable=SC2086
+    clang -O2 $cflags -isystem "$llhttp_include" bench/fuzz_bare_llhttp.c \
+        "$dir/lib/libph_peer_llhttp.a" $link -o "$out/bare-llhttp" >&2
+}
+
 # Every target built with libFuzzer's instrumentation but linked with bench/fuzz_cost.c
 # instead of libFuzzer: it counts the distinct edges and the traced compares per run.
 fuzz_build_cost() {
@@ -232,12 +248,14 @@ fuzz_build_cost() {
     CXX=clang++ fuzz_build "$BUILD/fuzz-cost" clang -DPH_FUZZ_ENGINE=external \
         -DCMAKE_C_FLAGS="-O2 -fsanitize=fuzzer-no-link" -DPH_SPLIT_ORACLE=OFF \
         -DPH_FUZZ_LINK="$ROOT/$obj"
+    fuzz_build_bare "$BUILD/fuzz-cost" "$BUILD/fuzz-cost/bin" -fsanitize=fuzzer-no-link "$ROOT/$obj"
 }
 
-# fuzz_cost TARGET: "EDGES CMPS", per run of the target over its warmed corpus.
+# fuzz_cost TARGET [BIN]: "EDGES CMPS", per run of the target (or of BIN, in fuzz-cost/bin)
+# over TARGET's warmed corpus.
 fuzz_cost() {
     local line
-    line=$("$BUILD/fuzz-cost/bin/fuzz_$1" "$FUZZ_TMP/warm/$1") || {
+    line=$("$BUILD/fuzz-cost/bin/${2:-fuzz_$1}" "$FUZZ_TMP/warm/$1") || {
         echo "bench: counting edges and compares of $1 failed" >&2
         exit 1
     }
@@ -300,7 +318,7 @@ lf_run() {
         echo "bench: exit $?"
     } | {
         # Lines are stamped as they arrive: libFuzzer writes them unbuffered.
-        local line t0= t1= n0= n1= rc=1
+        local line t0='' t1='' n0='' n1='' rc=1
         while IFS= read -r line; do
             printf '%s\n' "$line"
             case $line in
@@ -414,6 +432,7 @@ bench_fuzz() {
     fuzz_build "$BUILD/fuzz-afl" afl-clang-fast -DPH_FUZZ_ENGINE=afl -DPH_SPLIT_ORACLE=OFF
     fuzz_build_cost
     fuzz_build_empty
+    fuzz_build_bare "$BUILD/fuzz-lf" "$BUILD/fuzz-empty" -fsanitize=fuzzer ""
     fuzz_scratch
     FUZZ_RAW=$BUILD/fuzz-raw.txt
     : >"$FUZZ_RAW"
@@ -424,14 +443,24 @@ bench_fuzz() {
         fuzz_warm "$t"
         cost[$t]=$(fuzz_cost "$t")
     done
-    # The edge references run on one target's corpus, http_request's when it is measured.
-    local ref=${FUZZ_TARGETS[0]} n
-    [[ " ${FUZZ_TARGETS[*]} " == *" http_request "* ]] && ref=http_request
+    # The edge references run on one target's corpus, http_request's when it is measured;
+    # so do the HTTP parsers alone (ours and llhttp), which need that corpus.
+    local ref=${FUZZ_TARGETS[0]} n bare=()
+    if [[ " ${FUZZ_TARGETS[*]} " == *" http_request "* ]]; then
+        ref=http_request
+        bare=(http_request llhttp)
+        for n in "${bare[@]}"; do cost[bare-$n]=$(fuzz_cost http_request "bare-$n"); done
+    fi
     # Contenders: target:mode. Each round runs every contender once, in this order, except
     # that a target and the empty target on its corpus swap places every other round.
     local names=(empty:afl-persistent empty:afl-fork)
     for t in "${FUZZ_TARGETS[@]}"; do
-        names+=("$t:lf" "$t:lf-empty" "$t:lf-split" "$t:afl-persistent" "$t:afl-fork")
+        names+=("$t:lf" "$t:lf-empty")
+        # the parsers alone next to the target and the empty target on the same corpus
+        if [ "$t" = "$ref" ]; then
+            for n in "${bare[@]}"; do names+=("bare-$n:lf-ref"); done
+        fi
+        names+=("$t:lf-split" "$t:afl-persistent" "$t:afl-fork")
     done
     for n in "${FUZZ_EDGE_COUNTS[@]}"; do names+=("edges-$n:lf-ref"); done
     declare -A samples=()
@@ -457,6 +486,7 @@ bench_fuzz() {
             *:lf) rate=$(lf_rate "$label" "$BUILD/fuzz-lf/bin/fuzz_$tgt" "$tgt") ;;
             *:lf-empty) rate=$(lf_rate "$label" "$e/lf" "$tgt") ;;
             edges-*:lf-ref) rate=$(lf_rate "$label" "$e/lf-$tgt" "$ref") ;;
+            bare-*:lf-ref) rate=$(lf_rate "$label" "$e/$tgt" "$ref") ;;
             *:lf-split)
                 rate=$(lf_rate "$label" "$BUILD/fuzz-lf-split/bin/fuzz_$tgt" "$tgt" \
                     "$FUZZ_LF_SPLIT_RUNS")
@@ -501,7 +531,8 @@ bench_fuzz() {
         cmps exec/s empty /empty whole floor "+split" /empty
     local missed=() size c r_lf r_pf r_whole
     for t in "${FUZZ_TARGETS[@]}"; do
-        local lf=${med[$t:lf]} le=${med[$t:lf-empty]} lfs=${med[$t:lf-split]}
+        local lf le lfs
+        lf=${med[$t:lf]} le=${med[$t:lf-empty]} lfs=${med[$t:lf-split]}
         read -r -a size <<<"$(fuzz_corpus_size "$t")"
         read -r -a c <<<"${cost[$t]}"
         r_lf=$(ratio "$lf" "$le")
@@ -511,6 +542,19 @@ bench_fuzz() {
             "$lfs" "$(ratio "$lfs" "$le")"
         awk -v r="$r_lf" 'BEGIN { exit !(r < 0.5) }' && missed+=("$t: libFuzzer ${r_lf} of empty (< 0.50)")
     done
+    if [ ${#bare[@]} -gt 0 ]; then
+        echo
+        echo "HTTP request parsers alone under libFuzzer, same rounds, on http_request's corpus:"
+        echo "http_parse_request without the target's checks (bench/fuzz_bare_http_request.c), and"
+        echo "llhttp doing the same work, built and instrumented the same way (bench/fuzz_bare_llhttp.c)."
+        printf '%-18s %6s %6s %10s %6s %6s\n' parser edges cmps exec/s /empty floor
+        for n in "${bare[@]}"; do
+            read -r -a c <<<"${cost[bare-$n]}"
+            printf '%-18s %6s %6s %10.0f %6s %6s\n' "$n" "${c[0]}" "${c[1]}" \
+                "${med[bare-$n:lf-ref]}" "$(ratio "${med[bare-$n:lf-ref]}" "${med[$ref:lf-empty]}")" \
+                "$(floor "${c[0]}")"
+        done
+    fi
     echo
     echo "AFL++ exec/s, same rounds: from the committed seeds, $FUZZ_AFL_PERSISTENT_EXECS executions"
     echo "in persistent mode (shared-memory test cases), $FUZZ_AFL_FORK_EXECS under the forkserver (@@)."
