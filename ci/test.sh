@@ -4,9 +4,11 @@
 #   1. build/        clang, ASan+UBSan, standalone drivers with the split oracle: unit
 #                    tests, core purity, corpus replay, integration tests of the real
 #                    daemons (store, CHAO in network namespaces, httpd, conformance), the
-#                    standalone driver's contract and the OSS-Fuzz build in five
-#                    sanitizer/engine flavours (labels unit, replay, integration, ossfuzz)
+#                    standalone driver's contract, the OSS-Fuzz build in five
+#                    sanitizer/engine flavours and a ci/fuzz.sh campaign, resumed (labels
+#                    unit, replay, integration, ossfuzz, campaign)
 #   2. build/gcc/    gcc -Werror, plain C scanners (PH_SIMD=OFF): the same, less OSS-Fuzz
+#                    and the campaign
 #   3. build/libfuzzer/  clang libFuzzer + ASan/UBSan: a smoke run per target, seed 1,
 #                    PH_FUZZ_SMOKE_RUNS runs (default 100000) capped at
 #                    PH_FUZZ_SMOKE_SECONDS (default 30) (label fuzz)
@@ -25,7 +27,7 @@ run_ctest() {
     (cd "$dir" && ctest --output-on-failure -j "$jobs" "$@")
 }
 
-echo "== clang ASan+UBSan: unit, replay, integration, ossfuzz"
+echo "== clang ASan+UBSan: unit, replay, integration, ossfuzz, campaign"
 cmake -S . -B build -DCMAKE_C_COMPILER=clang -DPH_SANITIZE='address;undefined' \
     -DPH_SPLIT_ORACLE=ON -DPH_FUZZ_ENGINE=standalone >/dev/null
 cmake --build build -j "$jobs"
