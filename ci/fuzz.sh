@@ -28,6 +28,8 @@
 # entries and crashes. Exit status: 0 clean, 1 a crash was found, 64 usage, 2 setup error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=ci/lib.sh
+. ci/lib.sh
 
 usage() {
     # the comment at the top of this file, without its #
@@ -250,30 +252,16 @@ deliver() {
 
 pids=()
 
-# Every engine runs with PH_FUZZ_RUN=<this token> in its environment, and so does every
-# process it starts. AFL++ 4.04c can leave its CmpLog target behind when it ends: stopped
-# (persistent mode), in a session of its own (the forkserver calls setsid), still holding
-# the output folder's lock, so the next run on that folder (--resume) aborts with
-# "Directory ... is in use". reap_engines kills what is left by that mark.
-ENGINE_TAG=PH_FUZZ_RUN=$$.$EPOCHREALTIME
-
-reap_engines() {
-    local environ p
-    for environ in /proc/[0-9]*/environ; do
-        p=${environ#/proc/}
-        p=${p%/environ}
-        [ "$p" != $$ ] || continue
-        grep -qzxF "$ENGINE_TAG" "$environ" 2>/dev/null || continue
-        kill -KILL "$p" 2>/dev/null || true # a stopped process takes no other signal
-    done
-}
+# Every engine runs with $ph_tag in its environment (ci/lib.sh), and so does every process
+# it starts: once the engines end, or the script does, what they left is killed by it.
+ph_run_tag
 
 cleanup() {
     local p
     for p in "${pids[@]}"; do
         kill "$p" 2>/dev/null || true
     done
-    reap_engines
+    ph_reap_tagged
     stop_store
 }
 trap cleanup EXIT
@@ -309,7 +297,7 @@ start_libfuzzer() {
     local dirs=("$w/corpus")
     [ -d "corpus/$t" ] && dirs+=("corpus/$t")
     [ -d "$STORE_DIR/$t" ] && dirs+=("$STORE_DIR/$t")
-    env "$ENGINE_TAG" "$LF_BUILD/bin/fuzz_$t" "${args[@]}" "${dirs[@]}" >"$w/fuzz.log" 2>&1 &
+    env "$ph_tag" "$LF_BUILD/bin/fuzz_$t" "${args[@]}" "${dirs[@]}" >"$w/fuzz.log" 2>&1 &
     pids+=($!)
 }
 
@@ -325,7 +313,7 @@ start_afl() {
     local common=(-i "$input" -o "$w/out" -V "$seconds" -t 2000 -m none)
     [ -n "$dict" ] && common+=(-x "dict/$dict")
     # AFL++ picks its own ASAN_OPTIONS and UBSAN_OPTIONS (abort_on_error, symbolize=0).
-    local env=(env -u ASAN_OPTIONS -u UBSAN_OPTIONS "$ENGINE_TAG" AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1
+    local env=(env -u ASAN_OPTIONS -u UBSAN_OPTIONS "$ph_tag" AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1
         AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CRASHES=1
         AFL_AUTORESUME=1 AFL_NO_WARN_INSTABILITY=1)
     "${env[@]}" afl-fuzz "${common[@]}" -M main -F "$STORE_DIR/$t" \
@@ -475,7 +463,7 @@ fuzz_target() {
     [ "$interactive" = 0 ] || echo
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
     pids=()
-    reap_engines
+    ph_reap_tagged
     sync_cases "$t"
 }
 

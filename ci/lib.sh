@@ -1,5 +1,7 @@
-# Shell helpers shared by the scripts that start servers of their own (ci/conformance.sh,
-# ci/bench_httpd.sh, tests/conformance/record-clients.sh). Source it; it defines:
+# shellcheck shell=bash
+# Shell helpers shared by the scripts that start servers or fuzzers of their own
+# (ci/conformance.sh, ci/bench_httpd.sh, ci/fuzz.sh, tests/conformance/record-clients.sh,
+# tests/fuzz/test_oss_fuzz_build.sh). Source it; it defines:
 #
 #   ph_workdir PREFIX      sets $work to a new temporary folder and $pids to (); on exit,
 #                          every pid in $pids is killed and $work removed
@@ -9,6 +11,11 @@
 #   ph_nginx_conf DIR PORT LOCATION [PRELUDE]
 #                          writes DIR/nginx.conf: one worker, in the foreground, logs and
 #                          temporary files under DIR, `location / { LOCATION }` on PORT
+#   ph_run_tag             sets $ph_tag to PH_RUN=<unique>: start a program with
+#                          `env "$ph_tag" PROGRAM ...` and it, and every process it starts,
+#                          carries the mark in its environment
+#   ph_reap_tagged         kills with SIGKILL every process that carries $ph_tag (not the
+#                          calling shell): what a program left behind, whatever its session
 
 ph_workdir() {
     work=$(mktemp -d "/tmp/$1.XXXXXX")
@@ -63,4 +70,24 @@ http {
     }
 }
 EOF
+}
+
+ph_run_tag() {
+    ph_tag=PH_RUN=$$.$EPOCHREALTIME
+}
+
+# AFL++ 4.04c can leave its CmpLog target behind when afl-fuzz ends: stopped (persistent
+# mode), in a session of its own (its forkserver calls setsid), still holding the output
+# folder's lock, so the next afl-fuzz on that folder aborts ("Directory ... is in use").
+# Neither a process group nor a session reaches it; its environment does. SIGKILL is the
+# one signal a stopped process takes.
+ph_reap_tagged() {
+    local environ p
+    for environ in /proc/[0-9]*/environ; do
+        p=${environ#/proc/}
+        p=${p%/environ}
+        [ "$p" != $$ ] || continue
+        grep -qzxF "$ph_tag" "$environ" 2>/dev/null || continue
+        kill -KILL "$p" 2>/dev/null || true
+    done
 }

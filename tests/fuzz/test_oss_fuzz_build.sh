@@ -26,6 +26,9 @@
 # OSSFUZZ_TEST_KEEP=1 keeps the temporary folders and prints where they are.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=ci/lib.sh
+. "$root/ci/lib.sh"
+ph_run_tag
 sanitizer=${1:-address}
 engine=${2:-libfuzzer}
 case $sanitizer/$engine in
@@ -241,9 +244,10 @@ afl_starts() {
     mkdir -p "$tmp/afl-out"
     [ -n "$d" ] && dict+=(-x "$d")
     [ -s "$OUT/afl++.dict" ] && dict+=(-x "$OUT/afl++.dict")
-    (cd "$OUT" && timeout -s INT 60 afl-fuzz -m none -t 5000+ "${cmplog[@]}" -V 1 \
-        -i "$2" -o "$out" "${dict[@]}" -- "$OUT/$exe") >"$tmp/afl-fuzz.log" 2>&1
+    (cd "$OUT" && timeout -s INT 60 env "$ph_tag" afl-fuzz -m none -t 5000+ "${cmplog[@]}" \
+        -V 1 -i "$2" -o "$out" "${dict[@]}" -- "$OUT/$exe") >"$tmp/afl-fuzz.log" 2>&1
     local rc=$?
+    ph_reap_tagged # a CmpLog target AFL++ 4.04c may leave stopped (ci/lib.sh)
     tail -n 15 "$tmp/afl-fuzz.log"
     [ "$rc" -eq 0 ] && grep -q 'All set and ready to roll' "$tmp/afl-fuzz.log"
 }
