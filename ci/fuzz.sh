@@ -315,7 +315,7 @@ start_afl() {
     # AFL++ picks its own ASAN_OPTIONS and UBSAN_OPTIONS (abort_on_error, symbolize=0).
     local env=(env -u ASAN_OPTIONS -u UBSAN_OPTIONS "$ph_tag" AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1
         AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CRASHES=1
-        AFL_AUTORESUME=1 AFL_NO_WARN_INSTABILITY=1)
+        AFL_AUTORESUME=1)
     "${env[@]}" afl-fuzz "${common[@]}" -M main -F "$STORE_DIR/$t" \
         -c "$CMPLOG_BUILD/bin/fuzz_$t" -- "$AFL_BUILD/bin/fuzz_$t" >"$w/main.log" 2>&1 &
     pids+=($!)
