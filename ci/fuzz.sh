@@ -268,7 +268,7 @@ trap 'exit 130' INT TERM
 
 # Seeds for AFL++, which needs at least one file: the committed corpus and the hub.
 afl_seeds() {
-    local t=$1 dir=$2 src=()
+    local t=$1 dir=$2 src
     mkdir -p "$dir"
     # Whole folders in a few cp calls, not one per file: the hub keeps every case of every
     # campaign (22 000 for http_differential after a few here), and one cp per file made

@@ -79,8 +79,8 @@ ph_run_tag() {
 # AFL++ 4.04c can leave its CmpLog target behind when afl-fuzz ends: stopped (persistent
 # mode), in a session of its own (its forkserver calls setsid), still holding the output
 # folder's lock, so the next afl-fuzz on that folder aborts ("Directory ... is in use").
-# Neither a process group nor a session reaches it; its environment does. SIGKILL is the
-# one signal a stopped process takes.
+# Neither a process group nor a session reaches it; its environment does. SIGKILL, because
+# a stopped process acts on no other signal until it is continued.
 ph_reap_tagged() {
     local environ p
     for environ in /proc/[0-9]*/environ; do
