@@ -8,6 +8,7 @@
  * a bare frame (when it starts with "CHAO"), or as the whole frame does (less padding).
  */
 #include "chao.h"
+#include "../common/ph_bytes.h"
 
 #include <string.h>
 
@@ -30,11 +31,6 @@ static bool have(const struct decoder *d, size_t pos, size_t n)
     return d->len - pos >= n;
 }
 
-static uint16_t get_be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static bool is_tpid(uint16_t type)
 {
     return type == CHAO_TPID_CTAG || type == CHAO_TPID_STAG;
@@ -51,9 +47,9 @@ static bool has_magic(const uint8_t *buf, size_t len)
 static enum ph_status parse_vlan_tag(struct decoder *d, size_t pos)
 {
     struct chao_frame *f = d->frame;
-    uint16_t tci = get_be16(d->buf + pos + 2);
+    uint16_t tci = ph_get_be16(d->buf + pos + 2);
     struct chao_vlan_tag *tag = &f->vlan[f->num_vlan];
-    tag->tpid = get_be16(d->buf + pos);
+    tag->tpid = ph_get_be16(d->buf + pos);
     tag->pcp = (uint8_t)(tci >> 13);
     tag->dei = (tci >> 12) & 1;
     tag->vid = tci & 0x0fff;
@@ -76,7 +72,7 @@ static enum ph_status parse_ethernet(struct decoder *d, size_t *pos)
     f->has_ethernet = true;
 
     size_t p = 2 * CHAO_MAC_LEN;
-    uint16_t type = get_be16(d->buf + p);
+    uint16_t type = ph_get_be16(d->buf + p);
     while (is_tpid(type)) {
         if (f->num_vlan == CHAO_MAX_VLAN_TAGS)
             return reject(d, CHAO_ERR_TOO_MANY_VLAN_TAGS, p);
@@ -87,7 +83,7 @@ static enum ph_status parse_ethernet(struct decoder *d, size_t *pos)
         if (st != PH_OK)
             return st;
         p += CHAO_VLAN_TAG_LEN;
-        type = get_be16(d->buf + p);
+        type = ph_get_be16(d->buf + p);
     }
     f->ethertype = type;
     *pos = p + 2;
@@ -116,8 +112,8 @@ static enum ph_status parse_chao1(struct decoder *d, size_t h)
         return reject(d, CHAO_ERR_HEADER_TRUNCATED, h);
 
     uint8_t type = d->buf[h + 5];
-    f->seq = get_be16(d->buf + h + 6);
-    uint16_t body_len = get_be16(d->buf + h + 8);
+    f->seq = ph_get_be16(d->buf + h + 6);
+    uint16_t body_len = ph_get_be16(d->buf + h + 8);
     if (type < CHAO_TYPE_REQUEST || type > CHAO_TYPE_ERROR)
         return reject(d, CHAO_ERR_UNKNOWN_TYPE, h + 5);
     f->type = (enum chao_type)type;
@@ -160,7 +156,7 @@ static enum ph_status decode_bare(struct decoder *d)
         f->has_ethernet = true;
         memcpy(f->dst, d->buf, CHAO_MAC_LEN);
         memcpy(f->src, d->buf + CHAO_MAC_LEN, CHAO_MAC_LEN);
-        f->ethertype = get_be16(d->buf + 2 * CHAO_MAC_LEN);
+        f->ethertype = ph_get_be16(d->buf + 2 * CHAO_MAC_LEN);
     }
     f->body = (struct ph_slice){d->buf + CHAO_MAGIC_LEN, d->len - CHAO_MAGIC_LEN};
     f->consumed = d->len;

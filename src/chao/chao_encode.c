@@ -4,6 +4,7 @@
  * decodes back to the frame it was given.
  */
 #include "chao.h"
+#include "../common/ph_bytes.h"
 
 #include <string.h>
 
@@ -12,12 +13,6 @@ static enum ph_status fail(struct chao_encode_result *res, enum chao_error error
     res->error = error;
     res->error_offset = at;
     return PH_REJECT;
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
 }
 
 static size_t vlan_len(const struct chao_frame *frame)
@@ -153,11 +148,11 @@ static size_t put_ethernet(const struct chao_frame *frame, uint8_t *out)
     for (size_t i = 0; i < frame->num_vlan; i++) {
         const struct chao_vlan_tag *tag = &frame->vlan[i];
         uint16_t tci = (uint16_t)(tag->pcp << 13 | (tag->dei ? 1u : 0u) << 12 | tag->vid);
-        put_be16(out + p, tag->tpid);
-        put_be16(out + p + 2, tci);
+        ph_put_be16(out + p, tag->tpid);
+        ph_put_be16(out + p + 2, tci);
         p += CHAO_VLAN_TAG_LEN;
     }
-    put_be16(out + p, CHAO_ETHERTYPE);
+    ph_put_be16(out + p, CHAO_ETHERTYPE);
     return p + 2;
 }
 
@@ -166,8 +161,8 @@ static size_t put_chao1(const struct chao_frame *frame, uint8_t *out, size_t p)
     memcpy(out + p, CHAO_MAGIC, CHAO_MAGIC_LEN);
     out[p + 4] = frame->version;
     out[p + 5] = (uint8_t)frame->type;
-    put_be16(out + p + 6, frame->seq);
-    put_be16(out + p + 8, (uint16_t)frame->body.len);
+    ph_put_be16(out + p + 6, frame->seq);
+    ph_put_be16(out + p + 8, (uint16_t)frame->body.len);
     return p + CHAO_HEADER_LEN;
 }
 
