@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ph_chao.h"
+#include "util/cli_num.h"
 
 static void usage(FILE *out)
 {
@@ -63,16 +64,6 @@ static bool parse_mac(const char *s, uint8_t mac[CHAO_MAC_LEN])
     return true;
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 static bool parse_type(const char *s, enum chao_type *type)
 {
     static const enum chao_type types[] = {CHAO_TYPE_REQUEST, CHAO_TYPE_REPLY, CHAO_TYPE_ERROR};
@@ -109,7 +100,7 @@ static const struct option long_options[] = {
 /* One option into opts; returns 0 or an exit status. */
 static int take_option(int c, const char *arg, struct chao_opts *o)
 {
-    long n;
+    uint64_t n;
     switch (c) {
     case 'i':
         o->iface = arg;
@@ -125,7 +116,7 @@ static int take_option(int c, const char *arg, struct chao_opts *o)
         if (o->num_vids == CHAO_MAX_VLAN_TAGS)
             return bad_usage("at most two VLAN tags: %s is a third", arg);
         /* 802.1Q table 9-2: 0 is a priority tag, 4095 is reserved */
-        if (!parse_long(arg, 0, CHAO_VLAN_ID_MAX, &n))
+        if (!cli_parse_u64(arg, 0, CHAO_VLAN_ID_MAX, &n))
             return bad_usage("bad VLAN id: %s (want 0 to 4094)", arg);
         o->vids[o->num_vids++] = (uint16_t)n;
         return 0;
@@ -137,18 +128,18 @@ static int take_option(int c, const char *arg, struct chao_opts *o)
             return bad_usage("bad type: %s (want request, reply or error)", arg);
         return 0;
     case 's':
-        if (!parse_long(arg, 0, 65535, &n))
+        if (!cli_parse_u64(arg, 0, 65535, &n))
             return bad_usage("bad sequence number: %s (want 0 to 65535)", arg);
         o->seq = (uint16_t)n;
         o->seq_set = true;
         return 0;
     case 'W':
-        if (!parse_long(arg, 1, 3600 * 1000, &n))
+        if (!cli_parse_u64(arg, 1, 3600 * 1000, &n))
             return bad_usage("bad timeout: %s (milliseconds)", arg);
         o->timeout_ms = (int)n;
         return 0;
     case 'r':
-        if (!parse_long(arg, 0, 100, &n))
+        if (!cli_parse_u64(arg, 0, 100, &n))
             return bad_usage("bad retries: %s (want 0 to 100)", arg);
         o->retries = (int)n;
         return 0;
@@ -159,8 +150,7 @@ static int take_option(int c, const char *arg, struct chao_opts *o)
         o->no_ring = true;
         return 0;
     case OPT_SECONDS:
-        o->seconds = strtod(arg, NULL);
-        if (!(o->seconds > 0))
+        if (!cli_parse_double(arg, CHAO_MIN_SECONDS, CHAO_MAX_SECONDS, &o->seconds))
             return bad_usage("bad seconds: %s", arg);
         return 0;
     case 'q':
@@ -170,8 +160,9 @@ static int take_option(int c, const char *arg, struct chao_opts *o)
         o->chao_only = true;
         return 0;
     case 'c':
-        if (!parse_long(arg, 1, 1L << 40, &o->count))
+        if (!cli_parse_u64(arg, 1, CHAO_MAX_COUNT, &n))
             return bad_usage("bad count: %s", arg);
+        o->count = (long)n;
         return 0;
     case 'w':
         o->write_path = arg;

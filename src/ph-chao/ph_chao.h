@@ -10,6 +10,11 @@
 
 #include "chao/chao.h"
 
+/* Command-line ranges: --count and --seconds. */
+#define CHAO_MAX_COUNT (1ull << 40)
+#define CHAO_MIN_SECONDS 0.001
+#define CHAO_MAX_SECONDS (365.0 * 24 * 3600)
+
 enum {
     CHAO_EXIT_OK = 0,
     CHAO_EXIT_FAIL = 1,        /* a system call failed: no interface, no privilege, ... */

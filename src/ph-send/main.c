@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "store_client/store_client.h"
+#include "util/cli_num.h"
 #include "util/file_io.h"
 
 struct sender {
@@ -169,19 +170,27 @@ int main(int argc, char **argv)
                 return 64;
             }
             break;
-        case 'u':
-            expect_uid = (uid_t)strtoul(optarg, NULL, 10);
+        case 'u': {
+            uint64_t uid;
+            if (!cli_parse_u64(optarg, 0, UINT32_MAX - 1, &uid)) {
+                fprintf(stderr, "ph-send: --expect-uid takes a numeric uid: %s\n", optarg);
+                return 64;
+            }
+            expect_uid = (uid_t)uid;
             break;
+        }
         case 'r':
             s.raw = true;
             break;
-        case 'm':
-            max_case = (size_t)strtoull(optarg, NULL, 10);
-            if (max_case == 0 || max_case > STORE_MAX_CASE_LIMIT) {
+        case 'm': {
+            uint64_t n;
+            if (!cli_parse_u64(optarg, 1, STORE_MAX_CASE_LIMIT, &n)) {
                 fprintf(stderr, "ph-send: --max-size takes 1..%u\n", STORE_MAX_CASE_LIMIT);
                 return 64;
             }
+            max_case = (size_t)n;
             break;
+        }
         case 'v':
             s.verbose = true;
             break;
