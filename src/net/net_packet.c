@@ -1,5 +1,6 @@
 #include "net_packet.h"
 #include "net_error.h"
+#include "net_addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -387,36 +388,27 @@ static int bad_address(const char *spec, char *err)
 
 int net_udp_address(const char *spec, struct sockaddr_storage *sa, socklen_t *salen, char *err)
 {
-    char host[INET6_ADDRSTRLEN + 2];
-    const char *colon = strrchr(spec, ':');
-    if (colon == NULL || colon == spec || (size_t)(colon - spec) >= sizeof(host))
-        return bad_address(spec, err);
-    memcpy(host, spec, (size_t)(colon - spec));
-    host[colon - spec] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno != 0 || port > 65535)
-        return bad_address(spec, err);
+    char host[NET_HOST_LEN];
+    uint16_t port;
+    if (net_split_host_port(spec, host, sizeof(host), &port, err) != 0)
+        return -1;
 
+    /* Numeric addresses only: the CHAO shells never resolve names. The split removed
+     * an IPv6 address's brackets; an empty host is every IPv4 address. */
     memset(sa, 0, sizeof(*sa));
-    size_t hlen = strlen(host);
-    if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']') {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
-        host[hlen - 1] = '\0';
-        if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
-            return bad_address(spec, err);
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)port);
-        *salen = sizeof(*in6);
+    struct sockaddr_in *in4 = (struct sockaddr_in *)sa;
+    if (host[0] == '\0' || inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(port);
+        *salen = sizeof(*in4);
         return 0;
     }
-    struct sockaddr_in *in4 = (struct sockaddr_in *)sa;
-    if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
         return bad_address(spec, err);
-    in4->sin_family = AF_INET;
-    in4->sin_port = htons((uint16_t)port);
-    *salen = sizeof(*in4);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    *salen = sizeof(*in6);
     return 0;
 }
 

@@ -92,7 +92,8 @@ size_t net_ring_drain(struct net_ring *ring, net_ring_frame_fn *fn, void *arg);
 
 /* ---- UDP ----------------------------------------------------------------------------------- */
 
-/* Parses "ADDR:PORT" (IPv4, or [IPv6]:PORT), numeric only: no name lookups. */
+/* Parses "ADDR:PORT", "[IPV6]:PORT" or ":PORT" (net_addr.h), numeric only: no name
+ * lookups; an empty ADDR is every IPv4 address. */
 int net_udp_address(const char *spec, struct sockaddr_storage *sa, socklen_t *salen, char *err);
 
 /* A non-blocking UDP socket bound to sa (a server), or, with bind_it false, unbound (a

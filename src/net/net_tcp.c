@@ -1,5 +1,6 @@
 #include "net_tcp.h"
 #include "net_error.h"
+#include "net_addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,52 +16,14 @@
 #include <unistd.h>
 
 
-static int copy_part(char *dst, size_t cap, const char *src, size_t len)
-{
-    if (len >= cap)
-        return -1;
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-    return 0;
-}
-
-int net_tcp_split(const char *spec, char *host, size_t hostlen, char *port, size_t portlen,
-                  char *err)
-{
-    const char *colon;
-    const char *h = spec;
-    size_t hlen;
-    if (spec[0] == '[') {
-        /* "[v6]:port": the brackets keep the address's colons apart from the port's. */
-        const char *close_br = strchr(spec, ']');
-        if (close_br == NULL || close_br[1] != ':')
-            goto malformed;
-        h = spec + 1;
-        hlen = (size_t)(close_br - h);
-        colon = close_br + 1;
-    } else {
-        colon = strrchr(spec, ':');
-        if (colon == NULL || memchr(spec, ':', (size_t)(colon - spec)) != NULL)
-            goto malformed; /* no port, or an IPv6 address without brackets */
-        hlen = (size_t)(colon - spec);
-    }
-    if (colon[1] == '\0' || copy_part(host, hostlen, h, hlen) != 0 ||
-        copy_part(port, portlen, colon + 1, strlen(colon + 1)) != 0)
-        goto malformed;
-    return 0;
-malformed:
-    if (err != NULL)
-        snprintf(err, NET_ERR_LEN, "%s: not HOST:PORT, [IPV6]:PORT or :PORT", spec);
-    errno = EINVAL;
-    return -1;
-}
-
 int net_tcp_resolve(const char *spec, bool passive, struct addrinfo **res, char *err)
 {
-    char host[256], port[32];
+    char host[NET_HOST_LEN], port[sizeof("65535")];
+    uint16_t port_num;
     *res = NULL;
-    if (net_tcp_split(spec, host, sizeof(host), port, sizeof(port), err) != 0)
+    if (net_split_host_port(spec, host, sizeof(host), &port_num, err) != 0)
         return -1;
+    snprintf(port, sizeof(port), "%u", (unsigned)port_num);
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
     const char *node = host[0] != '\0' ? host : NULL;

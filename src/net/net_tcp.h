@@ -3,7 +3,7 @@
  * or -1, writes "call: reason" into err (NET_ERR_LEN bytes), closes what it opened on
  * every error path and retries EINTR itself.
  *
- * Addresses are "HOST:PORT", "[IPV6]:PORT" or ":PORT" (every address). A numeric host is
+ * Addresses are "HOST:PORT", "[IPV6]:PORT" or ":PORT" (every address): net_addr.h. A numeric host is
  * resolved with AI_NUMERICHOST, so it never reaches NSS and a static binary needs no
  * libnss_*.so at run time; only a host name does.
  */
@@ -17,11 +17,6 @@
 #include "net_socket.h"
 
 struct addrinfo;
-
-/* Splits "HOST:PORT" / "[V6]:PORT" / ":PORT" into host (empty for ":PORT") and port.
- * Returns 0, or -1 with err set. */
-int net_tcp_split(const char *spec, char *host, size_t hostlen, char *port, size_t portlen,
-                  char *err);
 
 /* Resolves spec for a stream socket; passive for bind. Returns 0 with *res (free it with
  * freeaddrinfo), or -1 with err set: the address is malformed or the name does not
