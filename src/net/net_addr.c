@@ -1,9 +1,12 @@
 #include "net_addr.h"
 #include "net_socket.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "util/cli_num.h"
 
@@ -44,4 +47,18 @@ int net_split_host_port(const char *spec, char *host, size_t hostlen, uint16_t *
     host[hlen] = '\0';
     *port = (uint16_t)n;
     return 0;
+}
+
+void net_format_address(const struct sockaddr_storage *sa, char *out, size_t outlen)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (sa->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+        snprintf(out, outlen, "[%s]:%u", host, ntohs(in6->sin6_port));
+        return;
+    }
+    const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
+    inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+    snprintf(out, outlen, "%s:%u", host, ntohs(in4->sin_port));
 }

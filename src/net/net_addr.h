@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sockaddr_storage;
+
 /* Room for a host part: a DNS name (RFC 1035 2.3.4: 253 characters) or an address. */
 #define NET_HOST_LEN 256
 
@@ -19,5 +21,8 @@
  * EINVAL. */
 int net_split_host_port(const char *spec, char *host, size_t hostlen, uint16_t *port,
                         char *err);
+
+/* Writes sa as "192.0.2.1:7" or "[::1]:7", the grammar net_split_host_port reads. */
+void net_format_address(const struct sockaddr_storage *sa, char *out, size_t outlen);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * Link-layer (AF_PACKET, packet(7)) and UDP sockets for the CHAO shells. Like the rest of
+ * Link-layer (AF_PACKET, packet(7)) sockets for the CHAO shells (UDP: net_udp.h). Like the rest of
  * src/net/ (net_socket.h): each call returns an fd, a count or -1, writes "call: reason"
  * into err (NET_ERR_LEN bytes), closes what it opened on every error path and retries
  * EINTR itself.
@@ -89,25 +89,5 @@ typedef void net_ring_frame_fn(const uint8_t *frame, size_t len,
 /* Calls fn for every frame of every block the kernel has handed over, and gives the
  * blocks back. Returns the number of frames; never blocks (poll the fd for more). */
 size_t net_ring_drain(struct net_ring *ring, net_ring_frame_fn *fn, void *arg);
-
-/* ---- UDP ----------------------------------------------------------------------------------- */
-
-/* Parses "ADDR:PORT", "[IPV6]:PORT" or ":PORT" (net_addr.h), numeric only: no name
- * lookups; an empty ADDR is every IPv4 address. */
-int net_udp_address(const char *spec, struct sockaddr_storage *sa, socklen_t *salen, char *err);
-
-/* A non-blocking UDP socket bound to sa (a server), or, with bind_it false, unbound (a
- * client of that address family). Returns the fd or -1. */
-int net_udp_socket(const struct sockaddr_storage *sa, socklen_t salen, bool bind_it, char *err);
-
-/* One datagram and where it came from. Returns its length (MSG_TRUNC: more than cap when
- * cut), -1 with errno EAGAIN (err untouched), or -1. */
-ssize_t net_udp_recv(int fd, uint8_t *buf, size_t cap, struct sockaddr_storage *from,
-                     socklen_t *fromlen, char *err);
-int net_udp_send(int fd, const uint8_t *buf, size_t len, const struct sockaddr_storage *to,
-                 socklen_t tolen, char *err);
-
-/* "192.0.2.1:7", "[::1]:7" for messages. */
-void net_udp_format(const struct sockaddr_storage *sa, char *out, size_t outlen);
 
 #endif

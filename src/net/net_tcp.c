@@ -124,19 +124,7 @@ int net_tcp_local_name(int fd, char *out, size_t outlen, char *err)
     socklen_t len = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
         return net_fail(err, "getsockname", errno);
-    char host[INET6_ADDRSTRLEN];
-    unsigned port;
-    if (ss.ss_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
-        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-        port = ntohs(s6->sin6_port);
-        snprintf(out, outlen, "[%s]:%u", host, port);
-    } else {
-        const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-        port = ntohs(s4->sin_port);
-        snprintf(out, outlen, "%s:%u", host, port);
-    }
+    net_format_address(&ss, out, outlen);
     return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "net/net_loop.h"
 #include "net/net_packet.h"
+#include "net/net_udp.h"
 #include "ph_chao.h"
 
 #define SEND_MAX_FRAME (CHAO_MAX_FRAME + 64)

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "net/net_loop.h"
+#include "net/net_addr.h"
 #include "net/net_packet.h"
+#include "net/net_udp.h"
 #include "ph_chao.h"
 #include "store_client/store_client.h"
 
@@ -165,7 +167,7 @@ static void on_datagram(struct net_loop *loop, int fd, unsigned events, void *ar
         struct chao_frame in;
         enum ph_status st = chao_decode_datagram(s->rx, len, &in);
         char peer[64];
-        net_udp_format(&from, peer, sizeof(peer));
+        net_format_address(&from, peer, sizeof(peer));
         size_t out = answer(s, st, &in, peer);
         if (out == 0)
             continue;

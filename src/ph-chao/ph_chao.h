@@ -1,6 +1,6 @@
 /* ph-chao: the CHAO shells. main.c parses the command line into struct chao_opts; each
- * subcommand wires the pure core (src/chao/) to the sockets of src/net/net_packet.h and
- * returns the process exit status. */
+ * subcommand wires the pure core (src/chao/) to the sockets of src/net/net_packet.h or
+ * net_udp.h and returns the process exit status. */
 #ifndef PH_CHAO_H
 #define PH_CHAO_H
 
