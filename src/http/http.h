@@ -61,7 +61,11 @@
     X(CHUNK_LINE_TOO_LONG, 400, "chunk-size line too long")                                    \
     X(CHUNK_DATA_END, 400, "chunk data not followed by CRLF")                                  \
     X(TRAILER_FIELD, 400, "malformed trailer field")                                           \
-    X(TRAILER_TOO_LARGE, 400, "trailer section too large")
+    X(TRAILER_TOO_LARGE, 400, "trailer section too large")                                   \
+    X(STATUS_LINE_SPACE, 502, "status-line parts not separated by exactly one SP")            \
+    X(STATUS_CODE, 502, "status-code is not three digits from 100 to 999")                    \
+    X(REASON, 502, "character not allowed in reason-phrase")                                  \
+    X(WHITESPACE_AFTER_STATUS_LINE, 502, "whitespace between status-line and first field")
 
 enum http_error {
 #define HTTP_ERROR_ENUM(name, status, message) HTTP_ERR_##name,
@@ -150,5 +154,61 @@ struct http_chunked_result {
 void http_chunked_init(struct http_chunked_decoder *dec);
 enum ph_status http_decode_chunked(struct http_chunked_decoder *dec, uint8_t *buf, size_t len,
                                    struct http_chunked_result *res);
+
+/*
+ * Responses (RFC 9112 4, 6.3): http_parse_response parses one response head, strictly by
+ * default, with the same return convention, slices and error table as http_parse_request.
+ * Errors the grammar shares with requests (BARE_LF, FIELD_VALUE, CONTENT_LENGTH_*, ...)
+ * keep their names; http_error_status() is the status a server answers to a *request*
+ * with that error, and for a response error a proxy answers 502 (RFC 9110 15.6.3).
+ */
+
+/* RFC 9112 6.3: how a response body's length is determined. */
+enum http_response_framing {
+    HTTP_RESPONSE_NONE = 0, /* no body: 1xx, 204, 304, the answer to HEAD (6.3 item 1) */
+    HTTP_RESPONSE_LENGTH,   /* Content-Length bytes (6.3 item 6) */
+    HTTP_RESPONSE_CHUNKED,  /* chunked is the final coding: feed it to http_decode_chunked */
+    HTTP_RESPONSE_CLOSE,    /* the body runs until the server closes (6.3 items 4 and 8) */
+    HTTP_RESPONSE_TUNNEL,   /* 101, or 2xx to CONNECT: the bytes after the head are no
+                             * longer HTTP (6.3 item 2, RFC 9110 15.2.2) */
+};
+
+struct http_response_options {
+    bool head_request;    /* it answers HEAD: no body whatever the fields say (RFC 9110 9.3.2) */
+    bool connect_request; /* it answers CONNECT: a 2xx starts a tunnel (RFC 9110 9.3.6) */
+    bool allow_bare_lf;   /* accept LF alone as a line end in the head, as many clients do
+                           * (RFC 9112 2.2 "MAY recognize a single LF"); a bare CR stays an
+                           * error */
+};
+
+struct http_response {
+    int minor_version; /* 0 or 1 */
+    int status;        /* 100..999 (RFC 9110 15: 600..999 are treated as 5xx) */
+    struct ph_slice reason; /* may be empty (the SP before it is required) */
+
+    struct http_header headers[HTTP_MAX_HEADERS];
+    size_t num_headers;
+
+    enum http_response_framing framing;
+    uint64_t content_length; /* HTTP_RESPONSE_LENGTH only */
+    bool keep_alive;         /* RFC 9112 9.3; false for close-delimited and tunnels */
+
+    size_t consumed; /* PH_OK: bytes of the head, the final line end included */
+    enum http_error error;
+    size_t error_offset;
+};
+
+/*
+ * Parses one response head from buf[0..len). opt may be NULL (every option false).
+ * Stateless, like http_parse_request: after PH_INCOMPLETE call again with the same bytes
+ * and more appended. The body, if any, starts at buf + consumed. An interim response
+ * (1xx other than 101) is a whole message: the final response follows it.
+ */
+enum ph_status http_parse_response(const uint8_t *buf, size_t len,
+                                   const struct http_response_options *opt,
+                                   struct http_response *res);
+
+/* "none", "length", "chunked", "close", "tunnel". */
+const char *http_response_framing_name(enum http_response_framing framing);
 
 #endif
