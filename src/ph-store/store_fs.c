@@ -183,7 +183,9 @@ bool store_fs_target_usable(const struct store_dirs *d, uint8_t kind, const char
 }
 
 /* Writes data as tmp/<name> and renames it to <dirfd>/<final_name>. The temporary file
- * is created O_EXCL | O_NOFOLLOW: a link planted in tmp/ is replaced, never followed. */
+ * is created O_EXCL | O_NOFOLLOW: a link planted in tmp/ is replaced, never followed.
+ * Returns 0, STORE_FS_UNUSABLE when only the rename failed and not for lack of disk, or
+ * -1, with errno. */
 static int write_renamed(const struct store_dirs *d, const char *tmp_name, int dirfd,
                          const char *final_name, const uint8_t *data, size_t len)
 {
@@ -210,7 +212,11 @@ static int write_renamed(const struct store_dirs *d, const char *tmp_name, int d
         int saved = errno;
         unlinkat(d->tmp, tmp_name, 0);
         errno = saved;
-        return -1;
+        /* The file was written: what failed is the destination (a folder planted at the
+         * case's name, no permission), unless the disk itself is the trouble. */
+        bool disk = saved == ENOSPC || saved == EDQUOT || saved == EIO || saved == EROFS ||
+                    saved == ENOMEM;
+        return disk ? -1 : STORE_FS_UNUSABLE;
     }
     return 0;
 }

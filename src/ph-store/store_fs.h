@@ -62,8 +62,9 @@ bool store_fs_target_usable(const struct store_dirs *d, uint8_t kind, const char
  * same bytes. */
 int store_fs_write_case(const struct store_dirs *d, const char *target, uint8_t kind,
                         const uint8_t digest[STORE_DIGEST_LEN], const uint8_t *data, size_t len);
-/* The same into a target folder the caller opened with store_fs_target_open. Returns 0
- * or -1 with errno. */
+/* The same into a target folder the caller opened with store_fs_target_open. Returns 0,
+ * STORE_FS_UNUSABLE (the file could not be put there: something else has its name) or
+ * -1, with errno. */
 int store_fs_write_case_at(const struct store_dirs *d, int target_fd, const char *target,
                            uint8_t kind, const uint8_t digest[STORE_DIGEST_LEN],
                            const uint8_t *data, size_t len);

@@ -57,6 +57,8 @@ static int write_cached(const struct store_dirs *dirs, struct target_cache *tc,
     if (tc->fd >= 0 && store_fs_write_case_at(dirs, tc->fd, target, rec->kind, rec->digest,
                                               rec->payload, rec->payload_len) == 0)
         return 0;
+    /* Any failure through the cache is tried once more on a fresh open: the folder may
+     * have been replaced meanwhile. */
     /* Not cached, or the cached folder failed (removed meanwhile?): open it afresh. */
     target_cache_drop(tc);
     tc->fd = store_fs_target_open(dirs, rec->kind, target);

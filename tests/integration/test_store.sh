@@ -239,6 +239,16 @@ hostile_folders() { # hostile_folders NAME [ENV...]
         check "$name: a case for a folder gone bad is rejected before its ack" \
             grep -q 'cannot be used' <<<"$verdict"
     fi
+    # Something else under the case's own name (a folder): the same, set aside.
+    printf 'planted' >"$work/p8"
+    printf 'after planted' >"$work/p9"
+    mkdir -p "$c/t4/$(sha1_of 'planted')"
+    "$send" --socket "$sock" --target t4 "$work/p8" >/dev/null
+    "$send" --socket "$sock" --target t5 "$work/p9" >/dev/null
+    check "$name: a folder at the case's own name does not hold up the next target" \
+        wait_file "$c/t5/$(sha1_of 'after planted')"
+    check "$name: the case acknowledged there is set aside" \
+        wait_file "$c/.store/quarantine/$(sha1_of 'planted').0.t4"
     check "$name: clean shutdown, nothing left in the log" stop_daemon
     check "$name: log empty after shutdown" test -z "$(ls -A "$c/.store/wal")"
     check "$name: nothing said it could not be written" \
