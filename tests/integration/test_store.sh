@@ -279,12 +279,19 @@ hostile_folders() { # hostile_folders NAME [ENV...]
         stop_daemon
     fi
 }
-start_daemon_env() { # start_daemon_env CORPUS SOCKET [ENV...]
-    local corpus=$1 sock=$2
+start_daemon_env() { # start_daemon_env CORPUS SOCKET [ENV or PREFIX...] [-- DAEMON ARGS...]
+    local corpus=$1 sock=$2 prefix=() args=()
     shift 2
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        prefix+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    args=("$@")
     local before
     before=$(grep -c "serving" "$work/daemon.log" || true)
-    env "$@" "$store" --corpus "$corpus" --socket "$sock" 2>>"$work/daemon.log" &
+    env "${prefix[@]}" "$store" --corpus "$corpus" --socket "$sock" "${args[@]}" \
+        2>>"$work/daemon.log" &
     daemon_pid=$!
     pids+=("$daemon_pid")
     for _ in $(seq 600); do
@@ -298,6 +305,33 @@ echo "== hostile corpus folders (openat2)"
 hostile_folders openat2 PH_STORE_NO_OPENAT2=0
 echo "== hostile corpus folders (O_NOFOLLOW walk)"
 hostile_folders walk PH_STORE_NO_OPENAT2=1
+
+echo "== a target folder the daemon may not write"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    # As root every folder is writable: run the daemon as nobody, in a corpus of its
+    # own with one folder that stays root's.
+    nob=$(id -u nobody 2>/dev/null || echo 65534)
+    pc=$fs/perm
+    mkdir -p "$pc/ro" "$work/ps"
+    chown -R "$nob" "$pc" "$work/ps"
+    chown root "$pc/ro"
+    chmod 0755 "$pc/ro" "$work"
+    printf 'case for ro' >"$work/p10"
+    printf 'case for rw' >"$work/p11"
+    if start_daemon_env "$pc" "$work/ps/s.sock" setpriv --reuid="$nob" --regid="$nob" \
+        --clear-groups -- --allow-uid 0; then
+        check "no permission on the target's folder: TARGET_UNUSABLE" \
+            bash -c "'$send' --socket '$work/ps/s.sock' --expect-uid '$nob' --target ro '$work/p10' | grep -q 'rejected.*cannot be used'"
+        check "another target is stored" \
+            "$send" --socket "$work/ps/s.sock" --expect-uid "$nob" --target rw "$work/p11"
+        check "and written" wait_file "$pc/rw/$(sha1_of 'case for rw')"
+        check "clean shutdown" stop_daemon
+    else
+        bad "ph-store did not start as nobody"
+    fi
+else
+    echo "skip: the permission test runs as root (it starts the daemon as nobody)"
+fi
 
 echo "== a full disk"
 if make_fs "$work/small" 3m; then
