@@ -1,6 +1,5 @@
 #include "store_daemon.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -20,16 +18,16 @@
 #include "net/net_loop.h"
 #include "net/net_socket.h"
 #include "store/store.h"
+#include "store/store_session.h"
 #include "store_fs.h"
 #include "store_index.h"
 #include "store_materializer.h"
+#include "store_recover.h"
 #include "store_wal.h"
 
 #define STORE_LISTEN_BACKLOG 512
 /* Packets read from one client per wake-up, so one busy client cannot starve others. */
 #define STORE_READS_PER_WAKE 256
-/* Verdicts a client may leave unread before the daemon stops reading from it. */
-#define STORE_MAX_PENDING_ACKS 65536
 /* Log bytes gathered before a commit even while more packets are ready. */
 #define STORE_MAX_BATCH_BYTES (8u << 20)
 #define STORE_BACKPRESSURE_CHECK_MS 20
@@ -37,22 +35,13 @@
  * guest, a third of the event loop's time when it took one packet per call. */
 #define STORE_RECV_BATCH 32
 
-struct pending_ack {
-    uint32_t seq;
-    uint8_t verdict;
-    uint8_t reason;
-    uint64_t lsn; /* released once the log is durable up to here */
-};
-
 struct daemon;
 
 struct client {
     struct daemon *d;
     int fd;
     uid_t uid;
-    struct pending_ack *acks; /* FIFO: acks[head .. head + count) */
-    size_t head, count, cap;
-    bool paused; /* not read: too many unread acks */
+    struct store_session sess; /* its verdicts waiting for an ack; the ring is ours */
     struct client *prev, *next;
 };
 
@@ -70,8 +59,9 @@ struct case_batch {
     size_t n, cap;
 };
 
+/* What the shell counts; decisions are counted by the session core (srv.st). */
 struct stats {
-    uint64_t stored, duplicates, rejected, bytes, clients, refused;
+    uint64_t clients, refused, quarantined;
 };
 
 struct daemon {
@@ -83,14 +73,13 @@ struct daemon {
     struct store_wal wal;
     struct store_materializer mat;
     bool mat_running;
+    uint64_t mat_quarantined; /* the materializer's count last seen */
     int raw_target; /* target id in --raw mode, else -1 */
-    uint64_t committed_lsn;
+    struct store_server srv; /* the decisions: limits, lsns, disk admission */
     struct client *clients;
     /* the cases of the log's filling batch, and of the batch in flight */
     struct case_batch fill, flight;
     bool backpressure;
-    int64_t space_left; /* bytes this batch may still put on disk; see update_space */
-    bool disk_full;     /* the last case was refused for space: log transitions only */
     uint8_t *rbuf; /* STORE_RECV_BATCH buffers of rcap bytes, one per packet */
     uint8_t *rbufs[STORE_RECV_BATCH];
     size_t rcap;
@@ -99,8 +88,7 @@ struct daemon {
     struct stats st;
 };
 
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
+void store_logf(const char *fmt, ...)
 {
     char when[32];
     time_t now = time(NULL);
@@ -119,12 +107,14 @@ static void print_stats(struct daemon *d, const char *why)
     uint64_t records = 0, bytes = 0;
     if (d->mat_running)
         store_materializer_backlog(&d->mat, &records, &bytes);
-    logf_("stats (%s): stored %llu, duplicates %llu, rejected %llu, bytes %llu, "
-          "backlog %llu cases / %llu bytes, clients %llu, refused %llu",
-          why, (unsigned long long)d->st.stored, (unsigned long long)d->st.duplicates,
-          (unsigned long long)d->st.rejected, (unsigned long long)d->st.bytes,
-          (unsigned long long)records, (unsigned long long)bytes,
-          (unsigned long long)d->st.clients, (unsigned long long)d->st.refused);
+    const struct store_server_stats *st = &d->srv.st;
+    store_logf("stats (%s): stored %llu, duplicates %llu, rejected %llu, bytes %llu, "
+               "backlog %llu cases / %llu bytes, clients %llu, refused %llu, quarantined %llu",
+               why, (unsigned long long)st->stored, (unsigned long long)st->duplicates,
+               (unsigned long long)st->rejected, (unsigned long long)st->bytes,
+               (unsigned long long)records, (unsigned long long)bytes,
+               (unsigned long long)d->st.clients, (unsigned long long)d->st.refused,
+               (unsigned long long)d->st.quarantined);
 }
 
 /* ---- clients -------------------------------------------------------------------------- */
@@ -140,29 +130,22 @@ static void client_close(struct daemon *d, struct client *c)
     if (c->next)
         c->next->prev = c->prev;
     if (d->cfg->verbose)
-        logf_("client fd %d gone", c->fd);
-    free(c->acks);
+        store_logf("client fd %d gone", c->fd);
+    free(c->sess.acks);
     free(c);
 }
 
-static int client_push_ack(struct client *c, uint32_t seq, enum store_verdict v,
-                           enum store_error reason, uint64_t lsn)
+/* Room for one more verdict in the client's ring: the core never allocates, so the
+ * shell grows the ring (doubling, from 256) before each packet. Returns 0 or -1. */
+static int client_reserve(struct client *c)
 {
-    if (c->head + c->count == c->cap) {
-        if (c->head > 0) {
-            memmove(c->acks, c->acks + c->head, c->count * sizeof(*c->acks));
-            c->head = 0;
-        }
-        if (c->count == c->cap) {
-            size_t cap = c->cap ? c->cap * 2 : 256;
-            struct pending_ack *a = realloc(c->acks, cap * sizeof(*a));
-            if (a == NULL)
-                return -1;
-            c->acks = a;
-            c->cap = cap;
-        }
-    }
-    c->acks[c->head + c->count++] = (struct pending_ack){seq, (uint8_t)v, (uint8_t)reason, lsn};
+    if (store_session_room(&c->sess) > 0)
+        return 0;
+    size_t cap = c->sess.cap ? c->sess.cap * 2 : 256;
+    struct store_pending_ack *a = realloc(c->sess.acks, cap * sizeof(*a));
+    if (a == NULL)
+        return -1;
+    store_session_regrow(&c->sess, a, cap);
     return 0;
 }
 
@@ -175,29 +158,18 @@ static void submit_batch(struct daemon *d);
 static int client_flush_acks(struct daemon *d, struct client *c)
 {
     static uint8_t pkt[STORE_ACK_HEADER_LEN + STORE_MAX_ACK_RUNS * STORE_ACK_RUN_LEN];
-    struct store_ack_batch batch;
-    while (c->count > 0 && c->acks[c->head].lsn <= d->committed_lsn) {
-        store_ack_init(&batch);
-        size_t n = 0;
-        while (n < c->count) {
-            const struct pending_ack *a = &c->acks[c->head + n];
-            if (a->lsn > d->committed_lsn ||
-                !store_ack_add(&batch, a->seq, (enum store_verdict)a->verdict,
-                               (enum store_error)a->reason))
-                break;
-            n++;
-        }
-        size_t len = store_ack_encode(&batch, pkt, sizeof(pkt));
+    while (store_session_sendable(&d->srv, &c->sess)) {
+        size_t n;
+        size_t len = store_session_ack(&d->srv, &c->sess, pkt, sizeof(pkt), &n);
+        if (len == 0)
+            break;
         if (net_send_packet(c->fd, pkt, len, false) != 0) {
             if (errno == EAGAIN || errno == ENOBUFS)
                 break; /* the client is slow to read: retry when writable */
             return -1;
         }
-        c->head += n;
-        c->count -= n;
+        store_session_acked(&c->sess, n);
     }
-    if (c->count == 0)
-        c->head = 0;
     update_client_events(d, c);
     return 0;
 }
@@ -205,11 +177,10 @@ static int client_flush_acks(struct daemon *d, struct client *c)
 /* Read while the daemon keeps up and the client reads its acks; write while acks wait. */
 static void update_client_events(struct daemon *d, struct client *c)
 {
-    c->paused = c->count >= STORE_MAX_PENDING_ACKS;
     unsigned ev = 0;
-    if (!d->backpressure && !c->paused)
+    if (!d->backpressure && !store_session_paused(&c->sess))
         ev |= NET_READABLE;
-    if (c->count > 0 && c->acks[c->head].lsn <= d->committed_lsn)
+    if (store_session_sendable(&d->srv, &c->sess))
         ev |= NET_WRITABLE;
     net_loop_set_events(d->loop, c->fd, ev);
 }
@@ -248,7 +219,7 @@ static void update_space(struct daemon *d)
 {
     struct statvfs vfs;
     if (fstatvfs(d->dirs.root, &vfs) != 0) {
-        d->space_left = INT64_MAX;
+        store_server_space(&d->srv, INT64_MAX);
         return;
     }
     uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
@@ -262,104 +233,85 @@ static void update_space(struct daemon *d)
     /* Batches not yet collected are in neither: they still need their log space (or may
      * not show in avail yet) and their files. */
     uint64_t uncollected = d->wal.fill.len + (d->wal.in_flight ? d->wal.flight.len : 0);
-    d->space_left = (int64_t)avail - (int64_t)reserve - (int64_t)backlog - 2 * (int64_t)uncollected;
+    store_server_space(&d->srv, (int64_t)avail - (int64_t)reserve - (int64_t)backlog -
+                                    2 * (int64_t)uncollected);
 }
 
-static bool take_space(struct daemon *d, size_t bytes)
+/* Whether cases of a target and kind can be written: asked of the filesystem until the
+ * answer is yes, then remembered (until the materializer sets a case aside). A folder
+ * that cannot be used is asked again on every case, so fixing it takes effect at once. */
+static bool folder_usable(struct daemon *d, int target, uint8_t kind)
 {
-    /* file blocks are rounded up: count a block for each copy */
-    int64_t need = 2 * (int64_t)(STORE_WAL_HEADER_LEN + bytes + STORE_PUNCH_ALIGN);
-    bool ok = d->space_left >= need;
-    if (ok)
-        d->space_left -= need;
-    if (ok == d->disk_full) {
-        d->disk_full = !ok;
-        logf_(ok ? "space on the corpus filesystem again: accepting cases"
-                 : "corpus filesystem nearly full: rejecting cases with NO_SPACE until space "
-                   "returns");
-    }
-    return ok;
+    struct store_target *t = &d->index.targets[target];
+    if (t->usable[kind])
+        return true;
+    t->usable[kind] = store_fs_target_usable(&d->dirs, kind, t->name);
+    return t->usable[kind];
 }
 
-/* Decides one decoded case: duplicate, limit reject, or a new log record. */
+/* Decides one decoded case through the session core, then logs it if told to. */
 static void handle_case(struct daemon *d, struct client *c, const struct store_case *sc)
 {
-    enum store_verdict verdict = STORE_REJECTED;
-    enum store_error reason = STORE_ERR_NONE;
-    uint64_t lsn = 0;
     int target = d->raw_target >= 0 ? d->raw_target
                                      : store_index_target(&d->index, sc->target.ptr, sc->target.len);
+    uint8_t kind = (uint8_t)sc->kind;
     uint8_t digest[STORE_DIGEST_LEN];
     sha1(d, sc->data.ptr, sc->data.len, digest);
-    struct store_index_entry *e =
-        target < 0 ? NULL : store_index_find(&d->index, (uint16_t)target, (uint8_t)sc->kind, digest);
-
-    if (target < 0) {
-        reason = STORE_ERR_TARGET_FULL;
-    } else if (e != NULL) {
-        verdict = STORE_DUPLICATE;
-        lsn = e->lsn; /* acknowledged once the original is durable */
-    } else if (d->index.targets[target].cases[sc->kind] >= d->cfg->max_target_cases) {
-        reason = STORE_ERR_TARGET_FULL;
-    } else if (d->index.bytes + sc->data.len > d->cfg->max_bytes) {
-        reason = STORE_ERR_STORE_FULL;
-    } else if (!take_space(d, sc->target.len + sc->data.len)) {
-        reason = STORE_ERR_NO_SPACE;
-    } else if (batch_reserve(&d->fill) != 0 ||
-               store_wal_append(&d->wal, (uint8_t)sc->kind, digest,
-                                (const uint8_t *)d->index.targets[target].name,
-                                strlen(d->index.targets[target].name), sc->data.ptr, sc->data.len,
-                                &d->fill.pos[d->fill.n]) != 0 ||
-               store_index_add(&d->index, (uint16_t)target, (uint8_t)sc->kind, digest,
-                               d->fill.pos[d->fill.n].lsn, sc->data.len) == NULL) {
-        reason = STORE_ERR_IO_ERROR; /* out of memory */
-    } else {
-        verdict = STORE_STORED;
-        lsn = d->fill.pos[d->fill.n].lsn;
-        struct batch_case *b = &d->fill.cases[d->fill.n++];
-        b->target = (uint16_t)target;
-        b->kind = (uint8_t)sc->kind;
-        b->bytes = (uint32_t)sc->data.len;
-        memcpy(b->digest, digest, STORE_DIGEST_LEN);
+    struct store_facts f = {.target_known = target >= 0};
+    if (f.target_known) {
+        const struct store_index_entry *e =
+            store_index_find(&d->index, (uint16_t)target, kind, digest);
+        f.duplicate = e != NULL;
+        f.duplicate_lsn = e != NULL ? e->lsn : 0;
+        f.target_cases = d->index.targets[target].cases[kind];
+        f.total_bytes = d->index.bytes;
+        f.folder_usable = f.duplicate || folder_usable(d, target, kind);
     }
-
-    if (verdict == STORE_STORED)
-        d->st.stored++, d->st.bytes += sc->data.len;
-    else if (verdict == STORE_DUPLICATE)
-        d->st.duplicates++;
-    else
-        d->st.rejected++;
-    if (d->raw_target < 0 && client_push_ack(c, sc->seq, verdict, reason, lsn) != 0)
-        logf_("out of memory queueing an ack for fd %d", c->fd);
+    struct store_verdict_out v;
+    store_session_decide(&d->srv, &c->sess, sc, &f, &v);
+    bool full;
+    if (store_server_disk_changed(&d->srv, &full))
+        store_logf(full ? "corpus filesystem nearly full: rejecting cases with NO_SPACE until "
+                          "space returns"
+                        : "space on the corpus filesystem again: accepting cases");
+    if (v.verdict == STORE_REJECTED && v.reason == STORE_ERR_TARGET_UNUSABLE && d->cfg->verbose)
+        store_logf("fd %d: the %s folder of target %s cannot be used: rejected",
+                   c->fd, store_kind_name(sc->kind), d->index.targets[target].name);
+    if (v.verdict != STORE_STORED)
+        return;
+    const char *name = d->index.targets[target].name;
+    if (batch_reserve(&d->fill) != 0 ||
+        store_index_add(&d->index, (uint16_t)target, kind, digest, v.lsn, sc->data.len) == NULL) {
+        store_session_undo(&d->srv, &c->sess, v.lsn, sc->data.len, STORE_ERR_IO_ERROR);
+        return; /* out of memory */
+    }
+    if (store_wal_append(&d->wal, v.lsn, kind, digest, (const uint8_t *)name, strlen(name),
+                         sc->data.ptr, sc->data.len, &d->fill.pos[d->fill.n]) != 0) {
+        store_index_remove(&d->index, (uint16_t)target, kind, digest, sc->data.len);
+        store_session_undo(&d->srv, &c->sess, v.lsn, sc->data.len, STORE_ERR_IO_ERROR);
+        return;
+    }
+    struct batch_case *b = &d->fill.cases[d->fill.n++];
+    b->target = (uint16_t)target;
+    b->kind = kind;
+    b->bytes = (uint32_t)sc->data.len;
+    memcpy(b->digest, digest, STORE_DIGEST_LEN);
 }
 
 static void handle_packet(struct daemon *d, struct client *c, const uint8_t *buf, size_t len)
 {
+    if (d->raw_target < 0 && client_reserve(c) != 0)
+        store_logf("out of memory queueing an ack for fd %d", c->fd);
+    /* Past rcap the kernel kept only rcap bytes (MSG_TRUNC told the real length). */
+    size_t kept = len > d->rcap ? d->rcap : len;
     struct store_decision dec;
-    size_t max_packet = store_case_size(STORE_MAX_TARGET_LEN, d->cfg->max_case);
-    enum ph_status st;
-    if (len > d->rcap) {
-        /* The kernel kept only rcap bytes: enough for the header, so name the case. */
-        st = d->raw_target >= 0 ? store_handle_raw_packet(buf, d->rcap, d->cfg->max_case, &dec)
-                                : store_handle_packet(buf, d->rcap, max_packet, &dec);
-        dec.error = st == PH_OK || dec.error == STORE_ERR_LENGTH_MISMATCH
-                        ? STORE_ERR_CASE_TOO_LARGE
-                        : dec.error;
-        st = PH_REJECT;
-    } else if (d->raw_target >= 0) {
-        st = store_handle_raw_packet(buf, len, d->cfg->max_case, &dec);
-    } else {
-        st = store_handle_packet(buf, len, d->cfg->max_case, &dec);
-    }
-    if (st == PH_OK) {
+    if (store_session_receive(&d->srv, &c->sess, buf, kept, len, &dec) == PH_OK) {
         handle_case(d, c, &dec.c);
         return;
     }
-    d->st.rejected++;
     if (d->cfg->verbose)
-        logf_("fd %d: rejected packet of %zu bytes: %s", c->fd, len, store_strerror(dec.error));
-    if (d->raw_target < 0)
-        client_push_ack(c, dec.c.seq, STORE_REJECTED, dec.error, 0);
+        store_logf("fd %d: rejected packet of %zu bytes: %s", c->fd, len,
+                   store_strerror(dec.error));
 }
 
 static void read_client(struct daemon *d, struct client *c)
@@ -372,7 +324,7 @@ static void read_client(struct daemon *d, struct client *c)
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
             if (d->cfg->verbose)
-                logf_("fd %d: recv: %s", c->fd, strerror(errno));
+                store_logf("fd %d: recv: %s", c->fd, strerror(errno));
             client_close(d, c);
             return;
         }
@@ -397,7 +349,7 @@ static void read_client(struct daemon *d, struct client *c)
             break; /* drained: another call would only say EAGAIN */
     }
     /* Verdicts that need no log write (duplicates of durable cases, rejects) go now. */
-    if (c->count > 0 && c->acks[c->head].lsn <= d->committed_lsn && client_flush_acks(d, c) != 0)
+    if (store_session_sendable(&d->srv, &c->sess) && client_flush_acks(d, c) != 0)
         client_close(d, c);
 }
 
@@ -408,23 +360,15 @@ static void read_client(struct daemon *d, struct client *c)
  * index forgets them. Cases of the filling batch are not touched: it goes out next. */
 static void fail_flight(struct daemon *d, enum store_error reason)
 {
+    uint64_t bytes = 0;
     for (size_t i = 0; i < d->flight.n; i++) {
         struct batch_case *b = &d->flight.cases[i];
         store_index_remove(&d->index, b->target, b->kind, b->digest, b->bytes);
+        bytes += b->bytes;
     }
-    d->st.stored -= d->flight.n;
-    d->st.rejected += d->flight.n;
-    uint64_t last = d->wal.flight.last_lsn;
-    for (struct client *c = d->clients; c != NULL; c = c->next) {
-        for (size_t i = 0; i < c->count; i++) {
-            struct pending_ack *a = &c->acks[c->head + i];
-            if (a->lsn > d->committed_lsn && a->lsn <= last) {
-                a->verdict = STORE_REJECTED;
-                a->reason = (uint8_t)reason;
-                a->lsn = 0;
-            }
-        }
-    }
+    store_server_fail(&d->srv, d->flight.n, bytes);
+    for (struct client *c = d->clients; c != NULL; c = c->next)
+        store_session_fail(&d->srv, &c->sess, d->wal.flight.last_lsn, reason);
     d->flight.n = 0;
 }
 
@@ -436,7 +380,7 @@ static void submit_batch(struct daemon *d)
         return;
     char err[256];
     if (store_wal_submit(&d->wal, d->fill.pos, d->fill.n, err) != 0)
-        logf_("%s", err); /* could not start a new segment: the old one grows */
+        store_logf("%s", err); /* could not start a new segment: the old one grows */
     store_materializer_set_active(&d->mat, d->wal.segment);
     store_materializer_set_log_busy(&d->mat, true);
     struct case_batch t = d->flight;
@@ -455,12 +399,12 @@ static bool collect_batch(struct daemon *d, bool wait, const struct client *watc
         return false;
     store_materializer_set_log_busy(&d->mat, false);
     if (error != 0) {
-        logf_("write-ahead log: %s: rejecting %zu cases", strerror(error), d->flight.n);
+        store_logf("write-ahead log: %s: rejecting %zu cases", strerror(error), d->flight.n);
         fail_flight(d, error == ENOSPC || error == EDQUOT ? STORE_ERR_NO_SPACE : STORE_ERR_IO_ERROR);
     } else {
-        d->committed_lsn = d->wal.flight.last_lsn;
+        store_server_durable(&d->srv, d->wal.flight.last_lsn);
         if (store_materializer_push(&d->mat, d->flight.pos, d->flight.n) != 0)
-            logf_("out of memory queueing cases for the corpus: they stay in the log");
+            store_logf("out of memory queueing cases for the corpus: they stay in the log");
         d->flight.n = 0;
     }
     for (struct client *c = d->clients, *next; c != NULL; c = next) {
@@ -499,6 +443,24 @@ static void before_wait(struct net_loop *loop, void *arg)
     update_space(arg);
 }
 
+/* The materializer set cases aside (a target folder went bad after it was checked):
+ * say so, and check every folder again before the next case is accepted for it. */
+static void watch_quarantine(struct daemon *d)
+{
+    char target[STORE_MAX_TARGET_LEN + 1];
+    int error;
+    uint64_t n = store_materializer_quarantined(&d->mat, target, sizeof(target), &error);
+    if (n == d->mat_quarantined)
+        return;
+    store_logf("%llu cases set aside in .store/quarantine/: a target folder cannot be used "
+               "(the last: %s, %s)",
+               (unsigned long long)(n - d->mat_quarantined), target, strerror(error));
+    d->st.quarantined += n - d->mat_quarantined;
+    d->mat_quarantined = n;
+    for (size_t i = 0; i < d->index.ntargets; i++)
+        memset(d->index.targets[i].usable, 0, sizeof(d->index.targets[i].usable));
+}
+
 /* Backpressure: past the backlog bound, stop reading; resume below half of it. */
 static void check_backlog(struct net_loop *loop, void *arg)
 {
@@ -506,6 +468,7 @@ static void check_backlog(struct net_loop *loop, void *arg)
     struct daemon *d = arg;
     uint64_t records, bytes;
     store_materializer_backlog(&d->mat, &records, &bytes);
+    watch_quarantine(d);
     bool was = d->backpressure;
     if (bytes > d->cfg->max_backlog)
         d->backpressure = true;
@@ -513,7 +476,7 @@ static void check_backlog(struct net_loop *loop, void *arg)
         d->backpressure = false;
     if (was == d->backpressure)
         return;
-    logf_("backpressure %s (backlog %llu cases, %llu bytes)", d->backpressure ? "on" : "off",
+    store_logf("backpressure %s (backlog %llu cases, %llu bytes)", d->backpressure ? "on" : "off",
           (unsigned long long)records, (unsigned long long)bytes);
     for (struct client *c = d->clients; c != NULL; c = c->next)
         update_client_events(d, c);
@@ -541,13 +504,13 @@ static void on_listen(struct net_loop *loop, int fd, unsigned events, void *arg)
         int cfd = net_accept(fd, err);
         if (cfd < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK)
-                logf_("%s", err);
+                store_logf("%s", err);
             return;
         }
         uid_t uid;
         pid_t pid;
         if (net_peer_uid(cfd, &uid, &pid, err) != 0 || !uid_allowed(d->cfg, uid)) {
-            logf_("refused a client (uid %ld, pid %ld): not an allowed uid", (long)uid, (long)pid);
+            store_logf("refused a client (uid %ld, pid %ld): not an allowed uid", (long)uid, (long)pid);
             d->st.refused++;
             close(cfd);
             continue;
@@ -566,12 +529,12 @@ static void on_listen(struct net_loop *loop, int fd, unsigned events, void *arg)
         d->clients = c;
         d->st.clients++;
         if (net_loop_watch(loop, cfd, d->backpressure ? 0 : NET_READABLE, on_client_event, c) != 0) {
-            logf_("epoll: %s", strerror(errno));
+            store_logf("epoll: %s", strerror(errno));
             client_close(d, c);
             continue;
         }
         if (d->cfg->verbose)
-            logf_("client fd %d (uid %ld, pid %ld)", cfd, (long)uid, (long)pid);
+            store_logf("client fd %d (uid %ld, pid %ld)", cfd, (long)uid, (long)pid);
     }
 }
 
@@ -596,7 +559,7 @@ static void on_client_event(struct net_loop *loop, int fd, unsigned events, void
 static void on_stop_signal(struct net_loop *loop, int signo, void *arg)
 {
     (void)arg;
-    logf_("%s: finishing the batch and shutting down", strsignal(signo));
+    store_logf("%s: finishing the batch and shutting down", strsignal(signo));
     net_loop_stop(loop);
 }
 
@@ -605,176 +568,6 @@ static void on_stats_signal(struct net_loop *loop, int signo, void *arg)
     (void)loop;
     (void)signo;
     print_stats(arg, "SIGUSR1");
-}
-
-/* ---- recovery ------------------------------------------------------------------------- */
-
-static int index_existing(void *arg, const char *target, uint8_t kind,
-                          const uint8_t digest[STORE_DIGEST_LEN], uint64_t bytes)
-{
-    struct store_index *ix = arg;
-    int t = store_index_target(ix, (const uint8_t *)target, strlen(target));
-    if (t < 0)
-        return -1;
-    if (store_index_find(ix, (uint16_t)t, kind, digest) != NULL)
-        return 0;
-    return store_index_add(ix, (uint16_t)t, kind, digest, 0, (size_t)bytes) ? 0 : -1;
-}
-
-static int compare_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* From a zero byte at off inside a punched hole: the offset of the next record, found
- * by its magic and checked by its CRC, or size. */
-static size_t skip_hole(const uint8_t *map, size_t size, size_t off)
-{
-    while (off < size && map[off] == 0)
-        off++;
-    for (; off + STORE_WAL_HEADER_LEN <= size; off++) {
-        struct store_wal_record rec;
-        if (map[off] == 'P' && store_wal_parse(map + off, size - off, &rec) != 0)
-            return off;
-    }
-    return size;
-}
-
-/* Replays one segment: every whole, valid record not yet in the corpus is written to it.
- * A torn record (a crash mid-write) ends the segment: it was never acknowledged. */
-static int replay_segment(struct daemon *d, uint64_t segment, uint64_t *replayed, uint64_t *max_lsn,
-                          char *err)
-{
-    char name[32];
-    store_wal_segment_name(segment, name);
-    int fd = openat(d->dirs.wal, name, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(err, 256, "open log %s: %s", name, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    if (st.st_size == 0) {
-        close(fd);
-        return 0;
-    }
-    uint8_t *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) {
-        snprintf(err, 256, "mmap log %s: %s", name, strerror(errno));
-        return -1;
-    }
-    size_t off = 0, size = (size_t)st.st_size;
-    int rc = 0;
-    while (off < size) {
-        struct store_wal_record rec;
-        size_t n = store_wal_parse(map + off, size - off, &rec);
-        if (n == 0 && map[off] == 0) {
-            /* A punched hole (records already in the corpus): the next record starts
-             * after it, possibly inside the block where the hole ended. */
-            off = skip_hole(map, size, off);
-            continue;
-        }
-        if (n == 0) {
-            logf_("log %s: %zu bytes after offset %zu are not a whole record: ignored (never "
-                  "acknowledged)", name, size - off, off);
-            break;
-        }
-        off += n;
-        if (rec.lsn > *max_lsn)
-            *max_lsn = rec.lsn;
-        int t = store_index_target(&d->index, rec.target, rec.target_len);
-        if (t < 0) {
-            snprintf(err, 256, "recovery: out of memory");
-            rc = -1;
-            break;
-        }
-        if (store_index_find(&d->index, (uint16_t)t, rec.kind, rec.digest) != NULL)
-            continue; /* materialized before the crash */
-        if (store_materialize_record(&d->dirs, &rec) != 0) {
-            snprintf(err, 256, "recovery: writing a case from %s: %s", name, strerror(errno));
-            rc = -1;
-            break;
-        }
-        if (store_index_add(&d->index, (uint16_t)t, rec.kind, rec.digest, 0, rec.payload_len) ==
-            NULL) {
-            snprintf(err, 256, "recovery: out of memory");
-            rc = -1;
-            break;
-        }
-        (*replayed)++;
-    }
-    munmap(map, size);
-    return rc;
-}
-
-/* Rebuilds the index from the corpus, then replays what the log holds beyond it, makes
- * that durable and drops the log. Returns the number for the next segment, or -1. */
-static int64_t recover(struct daemon *d, uint64_t *next_lsn, char *err)
-{
-    if (store_fs_scan(&d->dirs, index_existing, &d->index, err) != 0)
-        return -1;
-    size_t indexed = d->index.count;
-
-    uint64_t *segments = NULL;
-    size_t nseg = 0, cap = 0;
-    int fd = dup(d->dirs.wal);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    if (dir == NULL) {
-        snprintf(err, 256, "open log dir: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    rewinddir(dir);
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        uint64_t n;
-        if (!store_wal_segment_number(e->d_name, &n))
-            continue;
-        if (nseg == cap) {
-            cap = cap ? cap * 2 : 16;
-            uint64_t *s = realloc(segments, cap * sizeof(*s));
-            if (s == NULL) {
-                closedir(dir);
-                free(segments);
-                snprintf(err, 256, "recovery: out of memory");
-                return -1;
-            }
-            segments = s;
-        }
-        segments[nseg++] = n;
-    }
-    closedir(dir);
-    if (nseg > 1)
-        qsort(segments, nseg, sizeof(*segments), compare_u64);
-
-    uint64_t replayed = 0, max_lsn = 0;
-    for (size_t i = 0; i < nseg; i++) {
-        if (replay_segment(d, segments[i], &replayed, &max_lsn, err) != 0) {
-            free(segments);
-            return -1;
-        }
-    }
-    /* Everything replayed must be on disk before the log that held it goes. */
-    if (syncfs(d->dirs.root) != 0) {
-        snprintf(err, 256, "syncfs: %s", strerror(errno));
-        free(segments);
-        return -1;
-    }
-    for (size_t i = 0; i < nseg; i++) {
-        char name[32];
-        store_wal_segment_name(segments[i], name);
-        unlinkat(d->dirs.wal, name, 0);
-    }
-    int64_t next_segment = nseg > 0 ? (int64_t)segments[nseg - 1] + 1 : 0;
-    free(segments);
-    *next_lsn = max_lsn + 1;
-    logf_("recovered: %zu cases in the corpus, %llu more from the log", indexed,
-          (unsigned long long)replayed);
-    return next_segment;
 }
 
 /* ---- run ------------------------------------------------------------------------------ */
@@ -801,18 +594,28 @@ static int setup(struct daemon *d, char *err)
         snprintf(err, 256, "out of memory");
         return -1;
     }
-    uint64_t next_lsn = 1;
-    int64_t segment = recover(d, &next_lsn, err);
-    if (segment < 0)
+    struct store_server_config scfg = {
+        .max_case = cfg->max_case,
+        .max_target_cases = cfg->max_target_cases,
+        .max_bytes = cfg->max_bytes,
+        .raw = cfg->raw_target != NULL,
+    };
+    store_server_init(&d->srv, &scfg, 1);
+    struct store_recovery rec;
+    if (store_recover(&d->dirs, &d->index, &d->srv, &rec, err) != 0)
         return -1;
-    d->committed_lsn = next_lsn - 1;
+    d->st.quarantined = rec.quarantined;
+    store_logf("recovered: %llu cases in the corpus, %llu more from the log%s",
+               (unsigned long long)rec.indexed, (unsigned long long)rec.replayed,
+               rec.quarantined > 0 ? ", some set aside (see above)" : "");
+    uint64_t segment = rec.next_segment;
     /* A batch is submitted once it reaches STORE_MAX_BATCH_BYTES: one record more at most,
      * and the padding to a block. */
     size_t batch_bytes = STORE_MAX_BATCH_BYTES + STORE_WAL_HEADER_LEN + STORE_MAX_TARGET_LEN +
                          cfg->max_case + STORE_WAL_ALIGN;
-    if (store_wal_open(&d->wal, d->dirs.wal, (uint64_t)segment, next_lsn, batch_bytes, err) != 0)
+    if (store_wal_open(&d->wal, d->dirs.wal, segment, batch_bytes, err) != 0)
         return -1;
-    if (store_materializer_start(&d->mat, &d->dirs, (uint64_t)segment, (uint64_t)segment,
+    if (store_materializer_start(&d->mat, &d->dirs, segment, segment,
                                  cfg->max_backlog, err) != 0)
         return -1;
     d->mat_running = true;
@@ -874,12 +677,13 @@ static void teardown(struct daemon *d, bool listening)
     }
     if (d->mat_running) {
         uint64_t records, bytes;
+        watch_quarantine(d);
         store_materializer_stop(&d->mat);
         d->mat_running = false;
         records = d->mat.count;
         bytes = d->mat.queued_bytes;
         if (records > 0)
-            logf_("%llu cases (%llu bytes) could not be written to the corpus (%s): they stay "
+            store_logf("%llu cases (%llu bytes) could not be written to the corpus (%s): they stay "
                   "in the log, and the next start writes them",
                   (unsigned long long)records, (unsigned long long)bytes,
                   strerror(d->mat.last_errno));
@@ -909,16 +713,16 @@ int store_daemon_run(const struct store_config *cfg)
     d.wal.done_fd = -1;
     char err[256] = "";
     if (setup(&d, err) != 0) {
-        logf_("fatal: %s", err);
+        store_logf("fatal: %s", err);
         teardown(&d, false);
         return 1;
     }
-    logf_("serving %s on %s%s%s (max case %zu bytes)", cfg->corpus, cfg->socket_path,
+    store_logf("serving %s on %s%s%s (max case %zu bytes)", cfg->corpus, cfg->socket_path,
           cfg->raw_target ? ", raw mode for target " : "", cfg->raw_target ? cfg->raw_target : "",
           cfg->max_case);
     int rc = net_loop_run(d.loop);
     if (rc != 0)
-        logf_("epoll_wait: %s", strerror(errno));
+        store_logf("epoll_wait: %s", strerror(errno));
     teardown(&d, true);
     d.mat_running = false;
     print_stats(&d, "shutdown");

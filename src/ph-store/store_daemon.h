@@ -38,6 +38,9 @@ struct store_config {
     bool verbose;
 };
 
+/* One line on stderr, with the time and "ph-store: " before it. */
+void store_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Runs the daemon until SIGTERM or SIGINT. Returns the process exit status. */
 int store_daemon_run(const struct store_config *cfg);
 

@@ -17,6 +17,7 @@
 struct store_target {
     char name[STORE_MAX_TARGET_LEN + 1];
     uint64_t cases[STORE_KIND_COUNT];
+    uint8_t usable[STORE_KIND_COUNT]; /* its folder was found usable (ph-store's cache) */
 };
 
 struct store_index_entry {

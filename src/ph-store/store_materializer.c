@@ -20,6 +20,56 @@ int store_materialize_record(const struct store_dirs *dirs, const struct store_w
                                rec->payload_len);
 }
 
+int store_quarantine_record(const struct store_dirs *dirs, const struct store_wal_record *rec)
+{
+    char target[STORE_MAX_TARGET_LEN + 1];
+    memcpy(target, rec->target, rec->target_len);
+    target[rec->target_len] = '\0';
+    return store_fs_quarantine(dirs, target, rec->kind, rec->digest, rec->payload,
+                               rec->payload_len);
+}
+
+/* The folder of the last target written, kept open while cases for it follow one
+ * another (a burst is usually one target), and closed at every checkpoint so a folder
+ * replaced meanwhile is opened afresh within a second. */
+struct target_cache {
+    int fd;
+    uint8_t kind;
+    char name[STORE_MAX_TARGET_LEN + 1];
+};
+
+static void target_cache_drop(struct target_cache *tc)
+{
+    if (tc->fd >= 0)
+        close(tc->fd);
+    tc->fd = -1;
+}
+
+/* Writes one record through the cache. Returns 0, STORE_FS_UNUSABLE or -1, with errno. */
+static int write_cached(const struct store_dirs *dirs, struct target_cache *tc,
+                        const struct store_wal_record *rec)
+{
+    char target[STORE_MAX_TARGET_LEN + 1];
+    memcpy(target, rec->target, rec->target_len);
+    target[rec->target_len] = '\0';
+    if (tc->fd >= 0 && (tc->kind != rec->kind || strcmp(tc->name, target) != 0))
+        target_cache_drop(tc);
+    if (tc->fd >= 0 && store_fs_write_case_at(dirs, tc->fd, target, rec->kind, rec->digest,
+                                              rec->payload, rec->payload_len) == 0)
+        return 0;
+    /* Any failure through the cache is tried once more on a fresh open: the folder may
+     * have been replaced meanwhile. */
+    /* Not cached, or the cached folder failed (removed meanwhile?): open it afresh. */
+    target_cache_drop(tc);
+    tc->fd = store_fs_target_open(dirs, rec->kind, target);
+    if (tc->fd < 0)
+        return STORE_FS_UNUSABLE;
+    tc->kind = rec->kind;
+    memcpy(tc->name, target, sizeof(target));
+    return store_fs_write_case_at(dirs, tc->fd, target, rec->kind, rec->digest, rec->payload,
+                                  rec->payload_len);
+}
+
 /* Reads one record back from its segment. The open segment is cached across calls. */
 struct segment_reader {
     int fd;
@@ -147,6 +197,7 @@ static void *materializer_main(void *arg)
      * how far they may fall behind. Linux applies nice per thread. */
     setpriority(PRIO_PROCESS, (id_t)gettid(), STORE_MATERIALIZER_NICE);
     struct segment_reader reader = {.fd = -1};
+    struct target_cache tc = {.fd = -1};
     uint64_t since_sync = 0;
     uint64_t yield_since = 0; /* when it began leaving the disk to the log; 0: not */
     bool draining = false;
@@ -174,6 +225,7 @@ static void *materializer_main(void *arg)
         if (!have) {
             yield_since = 0;
             draining = false;
+            target_cache_drop(&tc);
             checkpoint(m);
             since_sync = 0;
             last_sync_ms = net_now_ms();
@@ -183,8 +235,24 @@ static void *materializer_main(void *arg)
         }
 
         struct store_wal_record rec;
-        if (read_record(m->dirs, &reader, &pos, &rec) != 0 ||
-            store_materialize_record(m->dirs, &rec) != 0) {
+        int rc = read_record(m->dirs, &reader, &pos, &rec);
+        if (rc == 0)
+            rc = write_cached(m->dirs, &tc, &rec);
+        if (rc == STORE_FS_UNUSABLE) {
+            /* The target's folder cannot be used (a file, a link, no permission): the
+             * case is set aside, so one bad folder never holds up the cases behind it. */
+            int why = errno;
+            rc = store_quarantine_record(m->dirs, &rec);
+            if (rc == 0) {
+                pthread_mutex_lock(&m->mu);
+                m->quarantined++;
+                m->quarantine_errno = why;
+                snprintf(m->quarantine_target, sizeof(m->quarantine_target), "%.*s",
+                         (int)rec.target_len, (const char *)rec.target);
+                pthread_mutex_unlock(&m->mu);
+            }
+        }
+        if (rc != 0) {
             /* Disk full or an I/O error: the record stays in the log and is retried. */
             pthread_mutex_lock(&m->mu);
             m->write_errors++;
@@ -208,6 +276,7 @@ static void *materializer_main(void *arg)
         since_sync++;
         if (since_sync >= STORE_SYNC_EVERY_FILES ||
             net_now_ms() - last_sync_ms >= STORE_SYNC_EVERY_MS) {
+            target_cache_drop(&tc);
             checkpoint(m);
             since_sync = 0;
             last_sync_ms = net_now_ms();
@@ -215,6 +284,7 @@ static void *materializer_main(void *arg)
     }
     if (reader.fd >= 0)
         close(reader.fd);
+    target_cache_drop(&tc);
     free(reader.buf);
     return NULL;
 }
@@ -302,6 +372,19 @@ void store_materializer_backlog(struct store_materializer *m, uint64_t *records,
     *records = m->count;
     *bytes = m->queued_bytes;
     pthread_mutex_unlock(&m->mu);
+}
+
+uint64_t store_materializer_quarantined(struct store_materializer *m, char *target, size_t cap,
+                                        int *error)
+{
+    pthread_mutex_lock(&m->mu);
+    uint64_t n = m->quarantined;
+    if (target != NULL)
+        snprintf(target, cap, "%s", m->quarantine_target);
+    if (error != NULL)
+        *error = m->quarantine_errno;
+    pthread_mutex_unlock(&m->mu);
+    return n;
 }
 
 void store_materializer_stop(struct store_materializer *m)

@@ -52,6 +52,11 @@ struct store_materializer {
     uint64_t written;
     uint64_t write_errors;
     int last_errno;
+    /* cases set aside in .store/quarantine/ because their target folder could not be
+     * used, the last one's target and why */
+    uint64_t quarantined;
+    int quarantine_errno;
+    char quarantine_target[STORE_MAX_TARGET_LEN + 1];
 };
 
 int store_materializer_start(struct store_materializer *m, const struct store_dirs *dirs,
@@ -63,12 +68,18 @@ int store_materializer_push(struct store_materializer *m, const struct store_wal
 void store_materializer_set_active(struct store_materializer *m, uint64_t segment);
 /* The event loop says whether a log batch is being written. */
 void store_materializer_set_log_busy(struct store_materializer *m, bool busy);
+/* Cases quarantined so far, and the last one's target and errno (target may be NULL). */
+uint64_t store_materializer_quarantined(struct store_materializer *m, char *target, size_t cap,
+                                        int *error);
 /* Records and bytes committed but not yet in the corpus. */
 void store_materializer_backlog(struct store_materializer *m, uint64_t *records, uint64_t *bytes);
 /* Finishes every queued record, syncs, drops the finished log, joins the thread. */
 void store_materializer_stop(struct store_materializer *m);
 
-/* Used by recovery too: writes one record at pos of segment fd as a corpus file. */
+/* Used by recovery too: writes one record as a corpus file. Returns 0, STORE_FS_UNUSABLE
+ * (its target folder cannot be used) or -1, with errno. */
 int store_materialize_record(const struct store_dirs *dirs, const struct store_wal_record *rec);
+/* Sets one record aside in .store/quarantine/. Returns 0 or -1 with errno. */
+int store_quarantine_record(const struct store_dirs *dirs, const struct store_wal_record *rec);
 
 #endif

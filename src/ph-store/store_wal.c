@@ -176,14 +176,13 @@ static int batch_resize(struct store_wal_batch *b, size_t cap)
     return 0;
 }
 
-int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, uint64_t next_lsn,
-                   size_t batch_bytes, char *err)
+int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, size_t batch_bytes,
+                   char *err)
 {
     memset(w, 0, sizeof(*w));
     w->dirfd = dirfd;
     w->fd = -1;
     w->done_fd = -1;
-    w->next_lsn = next_lsn;
     if (open_segment(w, segment, err) != 0)
         return -1;
     size_t cap = (batch_bytes + STORE_WAL_ALIGN - 1) / STORE_WAL_ALIGN * STORE_WAL_ALIGN;
@@ -234,7 +233,7 @@ void store_wal_close(struct store_wal *w)
     memset(&w->flight, 0, sizeof(w->flight));
 }
 
-int store_wal_append(struct store_wal *w, uint8_t kind, const uint8_t *digest,
+int store_wal_append(struct store_wal *w, uint64_t lsn, uint8_t kind, const uint8_t *digest,
                      const uint8_t *target, size_t target_len, const uint8_t *payload,
                      size_t payload_len, struct store_wal_pos *pos)
 {
@@ -257,7 +256,6 @@ int store_wal_append(struct store_wal *w, uint8_t kind, const uint8_t *digest,
     r[13] = (uint8_t)target_len;
     r[14] = r[15] = 0;
     memcpy(r + 16, digest, STORE_DIGEST_LEN);
-    uint64_t lsn = w->next_lsn++;
     put64le(r + 36, lsn);
     memcpy(r + STORE_WAL_HEADER_LEN, target, target_len);
     memcpy(r + STORE_WAL_HEADER_LEN + target_len, payload, payload_len);

@@ -65,7 +65,6 @@ struct store_wal {
     uint64_t segment; /* its number */
     uint64_t size;    /* bytes in it, the batch in flight included */
     bool direct;      /* written with O_DIRECT */
-    uint64_t next_lsn;
     struct store_wal_batch fill;   /* appended by the event loop */
     struct store_wal_batch flight; /* owned by the log thread while in_flight */
     bool in_flight;
@@ -82,14 +81,15 @@ struct store_wal {
 /* Opens a new, empty active segment numbered `segment` in dirfd, maps two batches of
  * batch_bytes (the most the caller appends before submitting, padding included) and
  * starts the log thread. Returns 0, or -1 with a message in err. */
-int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, uint64_t next_lsn,
-                   size_t batch_bytes, char *err);
+int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, size_t batch_bytes,
+                   char *err);
 /* Waits for the batch in flight, stops the thread, closes the segment. */
 void store_wal_close(struct store_wal *w);
 
-/* Appends one record to the filling batch; fills pos, whose offset is relative to the
- * batch until store_wal_submit. Returns 0 or -1 (out of memory). */
-int store_wal_append(struct store_wal *w, uint8_t kind, const uint8_t *digest,
+/* Appends one record with the lsn the session core gave it (increasing) to the filling
+ * batch; fills pos, whose offset is relative to the batch until store_wal_submit.
+ * Returns 0 or -1 (out of memory). */
+int store_wal_append(struct store_wal *w, uint64_t lsn, uint8_t kind, const uint8_t *digest,
                      const uint8_t *target, size_t target_len, const uint8_t *payload,
                      size_t payload_len, struct store_wal_pos *pos);
 

@@ -61,7 +61,8 @@ enum store_verdict {
     X(STORE_FULL, "total byte limit reached")                               \
     X(NO_SPACE, "no space left on the corpus filesystem")                   \
     X(IO_ERROR, "I/O error writing the case")                               \
-    X(BAD_ACK, "malformed ack packet")
+    X(BAD_ACK, "malformed ack packet")                                     \
+    X(TARGET_UNUSABLE, "the target's folder in the corpus cannot be used")
 
 enum store_error {
 #define STORE_ERROR_ENUM(name, message) STORE_ERR_##name,

@@ -13,4 +13,7 @@
 /* Runs in one ack packet: 8 + 12 * 256 bytes. */
 #define STORE_MAX_ACK_RUNS 256
 
+/* Verdicts a client may leave unread before the daemon stops reading from it. */
+#define STORE_MAX_PENDING_ACKS 65536
+
 #endif

@@ -178,6 +178,161 @@ else
     echo "skip --record test: ph-chao not built"
 fi
 
+# issue #12: a corpus folder shared with other tools may hold a file, a link or a folder
+# the daemon may not write where a target's folder should be. Such a target is rejected
+# before the ack (TARGET_UNUSABLE), nothing is written through a link, the other targets
+# go on, and recovery sets such cases aside instead of refusing to start. Run with
+# openat2 and with the O_NOFOLLOW walk older kernels get (PH_STORE_NO_OPENAT2=1).
+wait_file() { # wait_file PATH: up to 3 s for it to appear
+    for _ in $(seq 60); do
+        [ -e "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+sha1_of() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
+hostile_folders() { # hostile_folders NAME [ENV...]
+    local name=$1
+    shift
+    local c=$fs/h_$name out=$fs/outside_$name sock=$work/h_$name.sock # out: same filesystem, so a rename through the link would work
+    mkdir -p "$c/.store/crashes" "$out"
+    echo hi >"$c/plainfile"
+    ln -s /nonexistent/dir "$c/dangling"
+    ln -s "$out" "$c/evil"
+    ln -s "$out" "$c/.store/crashes/evil"
+    printf 'case for plainfile' >"$work/p1"
+    printf 'case for dangling' >"$work/p2"
+    printf 'case for evil' >"$work/p3"
+    printf 'case for t' >"$work/p4"
+    printf 'second case for late' >"$work/p6"
+    printf 'case for t2' >"$work/p7"
+    start_daemon_env "$c" "$sock" "$@"
+    check "$name: a link to a folder outside: TARGET_UNUSABLE" \
+        bash -c "'$send' --socket '$sock' --target evil '$work/p3' | grep -q 'rejected.*cannot be used'"
+    check "$name: a link at .store/crashes/<target>, kind crash: TARGET_UNUSABLE" \
+        bash -c "'$send' --socket '$sock' --target evil --kind crash '$work/p3' | grep -q 'rejected.*cannot be used'"
+    sleep 0.3 # time enough for a write through the link, if one were made
+    check "$name: nothing written outside the corpus through a link" \
+        test -z "$(ls -A "$out")"
+    check "$name: a plain file in the target's place: TARGET_UNUSABLE before any ack" \
+        bash -c "'$send' --socket '$sock' --target plainfile '$work/p1' | grep -q 'rejected.*cannot be used'"
+    check "$name: a dangling link in the target's place: TARGET_UNUSABLE" \
+        bash -c "'$send' --socket '$sock' --target dangling '$work/p2' | grep -q 'rejected.*cannot be used'"
+    check "$name: a good target after them is stored" "$send" --socket "$sock" --target t "$work/p4"
+    check "$name: and its file appears" wait_file "$c/t/$(sha1_of 'case for t')"
+    # A folder that goes bad after it was found usable: the case acknowledged for it is
+    # set aside, never stranded, and does not hold up the next target.
+    printf 'first case for late' >"$work/p5"
+    "$send" --socket "$sock" --target late "$work/p5" >/dev/null
+    wait_file "$c/late/$(sha1_of 'first case for late')" || true
+    rm -rf "${c:?}/late"
+    echo file >"$c/late"
+    local verdict
+    verdict=$("$send" --socket "$sock" --target late -v "$work/p6" || true)
+    "$send" --socket "$sock" --target t2 "$work/p7" >/dev/null
+    check "$name: a target behind the bad one is not held up" \
+        wait_file "$c/t2/$(sha1_of 'case for t2')"
+    if [[ $verdict == stored* ]]; then
+        check "$name: the case acknowledged for a folder gone bad is set aside" \
+            wait_file "$c/.store/quarantine/$(sha1_of 'second case for late').0.late"
+    else
+        check "$name: a case for a folder gone bad is rejected before its ack" \
+            grep -q 'cannot be used' <<<"$verdict"
+    fi
+    # Something else under the case's own name (a folder): the same, set aside.
+    printf 'planted' >"$work/p8"
+    printf 'after planted' >"$work/p9"
+    mkdir -p "$c/t4/$(sha1_of 'planted')"
+    "$send" --socket "$sock" --target t4 "$work/p8" >/dev/null
+    "$send" --socket "$sock" --target t5 "$work/p9" >/dev/null
+    check "$name: a folder at the case's own name does not hold up the next target" \
+        wait_file "$c/t5/$(sha1_of 'after planted')"
+    check "$name: the case acknowledged there is set aside" \
+        wait_file "$c/.store/quarantine/$(sha1_of 'planted').0.t4"
+    check "$name: clean shutdown, nothing left in the log" stop_daemon
+    check "$name: log empty after shutdown" test -z "$(ls -A "$c/.store/wal")"
+    check "$name: nothing said it could not be written" \
+        bash -c "! grep -q 'could not be written' '$work/daemon.log'"
+
+    # Recovery of a log that holds cases for folders that cannot be used (what a daemon
+    # before this fix left behind): set aside, logged, counted; the good one written.
+    python3 "$src/tests/integration/store_wal_write.py" "$c/.store/wal/00000000000000f0.wal" \
+        "queue:plainfile:stranded one" "crash:evil:stranded crash" "queue:t3:behind them" \
+        "queue:dangling:stranded two"
+    check "$name: recovery starts despite unusable target folders" \
+        start_daemon_env "$c" "$sock" "$@"
+    check "$name: recovery writes the good case" test -f "$c/t3/$(sha1_of 'behind them')"
+    check "$name: recovery sets the other three aside" \
+        test "$(ls "$c/.store/quarantine" | wc -l)" -ge 3
+    check "$name: recovery wrote nothing outside the corpus" test -z "$(ls -A "$out")"
+    check "$name: recovery logged what it set aside" \
+        grep -q "recovery: the crash folder of target evil cannot be used" "$work/daemon.log"
+    check "$name: clean shutdown after recovery" stop_daemon
+    check "$name: the statistics count the cases set aside" \
+        bash -c "tail -n 3 '$work/daemon.log' | grep -q 'quarantined 3'"
+    if [ "$(id -u)" != 0 ]; then
+        mkdir -p "$c/ro"
+        chmod 0500 "$c/ro"
+        start_daemon_env "$c" "$sock" "$@"
+        check "$name: a folder without write permission: TARGET_UNUSABLE" \
+            bash -c "'$send' --socket '$sock' --target ro '$work/p4' | grep -q 'rejected.*cannot be used'"
+        stop_daemon
+    fi
+}
+start_daemon_env() { # start_daemon_env CORPUS SOCKET [ENV or PREFIX...] [-- DAEMON ARGS...]
+    local corpus=$1 sock=$2 prefix=() args=()
+    shift 2
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        prefix+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    args=("$@")
+    local before
+    before=$(grep -c "serving" "$work/daemon.log" || true)
+    env "${prefix[@]}" "$store" --corpus "$corpus" --socket "$sock" "${args[@]}" \
+        2>>"$work/daemon.log" &
+    daemon_pid=$!
+    pids+=("$daemon_pid")
+    for _ in $(seq 600); do
+        [ "$(grep -c "serving" "$work/daemon.log" || true)" -gt "$before" ] && return 0
+        kill -0 "$daemon_pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+echo "== hostile corpus folders (openat2)"
+hostile_folders openat2 PH_STORE_NO_OPENAT2=0
+echo "== hostile corpus folders (O_NOFOLLOW walk)"
+hostile_folders walk PH_STORE_NO_OPENAT2=1
+
+echo "== a target folder the daemon may not write"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    # As root every folder is writable: run the daemon as nobody, in a corpus of its
+    # own with one folder that stays root's.
+    nob=$(id -u nobody 2>/dev/null || echo 65534)
+    pc=$fs/perm
+    mkdir -p "$pc/ro" "$work/ps"
+    chown -R "$nob" "$pc" "$work/ps"
+    chown root "$pc/ro"
+    chmod 0755 "$pc/ro" "$work"
+    printf 'case for ro' >"$work/p10"
+    printf 'case for rw' >"$work/p11"
+    if start_daemon_env "$pc" "$work/ps/s.sock" setpriv --reuid="$nob" --regid="$nob" \
+        --clear-groups -- --allow-uid 0; then
+        check "no permission on the target's folder: TARGET_UNUSABLE" \
+            bash -c "'$send' --socket '$work/ps/s.sock' --expect-uid '$nob' --target ro '$work/p10' | grep -q 'rejected.*cannot be used'"
+        check "another target is stored" \
+            "$send" --socket "$work/ps/s.sock" --expect-uid "$nob" --target rw "$work/p11"
+        check "and written" wait_file "$pc/rw/$(sha1_of 'case for rw')"
+        check "clean shutdown" stop_daemon
+    else
+        bad "ph-store did not start as nobody"
+    fi
+else
+    echo "skip: the permission test runs as root (it starts the daemon as nobody)"
+fi
+
 echo "== a full disk"
 if make_fs "$work/small" 3m; then
     start_daemon "$work/small/c" "$work/s6.sock"

@@ -262,7 +262,7 @@ static void test_ack_malformed(void **state)
 static void test_names(void **state)
 {
     (void)state;
-    for (int e = STORE_ERR_NONE; e <= STORE_ERR_BAD_ACK; e++) {
+    for (int e = STORE_ERR_NONE; e <= STORE_ERR_TARGET_UNUSABLE; e++) {
         assert_true(strlen(store_strerror((enum store_error)e)) > 0);
         assert_string_not_equal(store_error_name((enum store_error)e), "UNKNOWN");
     }
