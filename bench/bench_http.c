@@ -1,9 +1,14 @@
 /*
- * ph-bench-http: requests/s and MB/s of http_parse_request against Debian's libhttp-parser
- * (nodejs/http-parser 2.9) on the same request heads.
+ * ph-bench-http: requests/s and MB/s of http_parse_request (each instruction-set build of
+ * it, src/http/http_parse_isa.h) against libhttp-parser (Debian's nodejs/http-parser 2.9),
+ * llhttp (Debian's node-llhttp sources, when CMake found them) and picohttpparser (built
+ * from PH_PICO_DIR, plain and -msse4.2, when given) on the same request heads; and of
+ * http_decode_chunked against picohttpparser's phr_decode_chunked on the same bodies.
  *
- *     ph-bench-http [--parser ours|http_parser|both] [--seconds S] [--iters N] INPUT
- *     INPUT: browser | minimal | corpus:DIR
+ *     ph-bench-http [--parser NAME] [--seconds S] [--iters N] [--verbose] INPUT
+ *     ph-bench-http --list INPUT        the parsers this build can run on INPUT
+ *     ph-bench-http --isa               the build of ours that "ours" runs on this CPU
+ *     INPUT: browser | minimal | corpus:DIR | chunked-small | chunked-large
  *
  * Prints one line per parser, for ci/bench.sh to read:
  *
@@ -14,8 +19,9 @@
  * +-30%, so one line means little: ci/bench.sh runs each parser in its own process,
  * interleaved over several rounds, and reports medians (docs/bench.md).
  *
- * Exit status: 0, 1 when a built-in input is rejected (a parser bug), 64 on a usage error,
- * 66 when a corpus yields no request head that both parsers accept.
+ * Exit status: 0, 1 when a built-in input is rejected by a parser (a parser bug), 64 on a
+ * usage error or a parser this build lacks, 66 when a corpus yields no request head that
+ * every parser accepts.
  */
 #ifndef _GNU_SOURCE
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, scandir; CMake defines _GNU_SOURCE */
@@ -32,14 +38,30 @@
 #include <time.h>
 
 #include <http_parser.h>
+#ifdef PH_BENCH_PICO
+#include <sys/types.h> /* ssize_t, which picohttpparser.h uses */
+
+#include <picohttpparser.h>
+
+/* The same picohttpparser.c built with -msse4.2, its functions renamed (CMakeLists.txt). */
+int phr_sse42_parse_request(const char *buf, size_t len, const char **method,
+                            size_t *method_len, const char **path, size_t *path_len,
+                            int *minor_version, struct phr_header *headers, size_t *num_headers,
+                            size_t last_len);
+#endif
 
 #include "http/http.h"
+#include "http/http_parse_isa.h"
+
+#ifdef PH_BENCH_LLHTTP
+#include "bench_http_llhttp.h"
+#endif
 
 #define EXIT_USAGE 64   /* sysexits.h EX_USAGE */
 #define EXIT_NOINPUT 66 /* sysexits.h EX_NOINPUT */
 
 /* A run long enough to dwarf timer and scheduler noise, short enough that ci/bench.sh can
- * afford 5 interleaved rounds of 3 inputs x 2 parsers in well under a minute. */
+ * afford 5 interleaved rounds of 5 inputs x 10 parsers in a few minutes. */
 #define DEFAULT_SECONDS 0.4
 
 /*
@@ -127,6 +149,8 @@ struct hp_header {
 };
 
 struct hp_request {
+    const char *method; /* bench_http_llhttp.c: http_parser keeps it as p.method */
+    size_t method_len;
     const char *url;
     size_t url_len;
     struct hp_header headers[HTTP_MAX_HEADERS];
@@ -186,15 +210,48 @@ static size_t hp_parse(http_parser *p, struct hp_request *r, const uint8_t *buf,
     return http_parser_execute(p, &hp_settings, (const char *)buf, len);
 }
 
+/* ---- llhttp, doing the same work ---------------------------------------------------------- */
+
+
+/* ---- picohttpparser ------------------------------------------------------------------------ */
+
+#ifdef PH_BENCH_PICO
+typedef int (*pico_parse_fn)(const char *buf, size_t len, const char **method,
+                             size_t *method_len, const char **path, size_t *path_len,
+                             int *minor_version, struct phr_header *headers,
+                             size_t *num_headers, size_t last_len);
+
+/* What phr_parse_request hands back: method, path and every field as spans. */
+struct pico_request {
+    const char *method, *path;
+    size_t method_len, path_len, num_headers;
+    int minor_version;
+    struct phr_header headers[HTTP_MAX_HEADERS];
+};
+
+/* Bytes of the head, or -1 (error) or -2 (incomplete), as phr_parse_request says. */
+static int pico_parse(pico_parse_fn parse, struct pico_request *r, const uint8_t *buf,
+                      size_t len)
+{
+    r->num_headers = HTTP_MAX_HEADERS;
+    return parse((const char *)buf, len, &r->method, &r->method_len, &r->path, &r->path_len,
+                 &r->minor_version, r->headers, &r->num_headers, 0);
+}
+#endif
+
 /* ---- which heads count ------------------------------------------------------------------ */
 
 /*
- * buf[0..len) is exactly one request head that both parsers accept and agree on: ours says
- * PH_OK consuming all of it; http_parser completes the head on the last byte, not before,
- * without error, and sees as many fields. Writes a reason into why otherwise.
+ * buf[0..len) is exactly one request head that every parser of this build accepts and
+ * agrees on: ours says PH_OK consuming all of it; http_parser completes the head on the last
+ * byte, not before, without error; llhttp and picohttpparser end the head at len; all see as
+ * many fields. Writes a reason into why otherwise.
  */
-static bool both_accept(const uint8_t *buf, size_t len, char *why, size_t why_size)
+static bool all_accept(const uint8_t *buf, size_t len, char *why, size_t why_size)
 {
+    /* pico-sse42 is the same code as pico, so which heads count never depends on it; it is
+     * held to pico's result only in its own runs (check_pico_sse42), since valgrind cannot
+     * run it and callgrind runs of the others must not either. */
     static struct http_request req; /* 4 KiB of header slices: kept off the stack */
     static struct hp_request r;
     http_parser p;
@@ -205,6 +262,16 @@ static bool both_accept(const uint8_t *buf, size_t len, char *why, size_t why_si
                  ph_status_name(st), http_error_name(req.error), req.error_offset, req.consumed,
                  len);
         return false;
+    }
+    /* Every instruction-set build of ours gives the same result (and must, to be timed). */
+    for (int isa = 0; isa < HTTP_ISA_COUNT; isa++) {
+        static struct http_request again;
+        http_parse_fn parse = http_parse_request_for((enum http_isa)isa);
+        if (parse != NULL && (parse(buf, len, &again) != st || again.consumed != len ||
+                              again.num_headers != req.num_headers)) {
+            snprintf(why, why_size, "ours-%s differs from ours", http_isa_name(isa));
+            return false;
+        }
     }
     hp_parse(&p, &r, buf, len);
     if (HTTP_PARSER_ERRNO(&p) != HPE_OK || !r.headers_complete) {
@@ -223,15 +290,51 @@ static bool both_accept(const uint8_t *buf, size_t len, char *why, size_t why_si
         snprintf(why, why_size, "http_parser ends the head before byte %zu", len);
         return false;
     }
+#ifdef PH_BENCH_LLHTTP
+    struct ll_result lr;
+    bench_llhttp_parse(buf, len, &lr);
+    if (!lr.complete || lr.used != len || lr.num_fields != req.num_headers) {
+        snprintf(why, why_size, "llhttp: %s, head %s at %zu of %zu, %zu fields", lr.error,
+                 lr.complete ? "complete" : "incomplete", lr.used, len, lr.num_fields);
+        return false;
+    }
+#endif
+#ifdef PH_BENCH_PICO
+    static struct pico_request pr;
+    int n = pico_parse(phr_parse_request, &pr, buf, len);
+    if (n != (int)len || pr.num_headers != req.num_headers) {
+        snprintf(why, why_size, "picohttpparser: returned %d of %zu, %zu fields", n, len,
+                 pr.num_headers);
+        return false;
+    }
+#endif
     return true;
 }
+
+#ifdef PH_BENCH_PICO
+/* picohttpparser -msse4.2 gives plain picohttpparser's result on every head of the set. */
+static void check_pico_sse42(const struct input_set *set)
+{
+    static struct pico_request a, b;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct input *in = &set->items[i];
+        int na = pico_parse(phr_parse_request, &a, in->buf, in->len);
+        int nb = pico_parse(phr_sse42_parse_request, &b, in->buf, in->len);
+        if (na != nb || a.num_headers != b.num_headers) {
+            fprintf(stderr, "ph-bench-http: picohttpparser -msse4.2 differs from its plain build "
+                            "on input %zu\n", i);
+            exit(1);
+        }
+    }
+}
+#endif
 
 static void add_builtin(struct input_set *set, const char *name, const char *text)
 {
     char why[256];
     size_t len = strlen(text);
 
-    if (!both_accept((const uint8_t *)text, len, why, sizeof(why))) {
+    if (!all_accept((const uint8_t *)text, len, why, sizeof(why))) {
         fprintf(stderr, "ph-bench-http: built-in input %s not accepted: %s\n", name, why);
         exit(1);
     }
@@ -256,7 +359,7 @@ static long read_prefix(const char *path, uint8_t *buf, size_t cap)
 
 /*
  * Every regular file in dir, in name order, trimmed to its first request head; files whose
- * first request is not a head both parsers accept are skipped. A head never exceeds
+ * first request is not a head every parser accepts are skipped. A head never exceeds
  * HTTP_MAX_HEAD_SIZE, so reading that much of a file is enough to decide.
  */
 static void add_corpus(struct input_set *set, const char *dir, bool verbose)
@@ -284,11 +387,11 @@ static void add_corpus(struct input_set *set, const char *dir, bool verbose)
                 fprintf(stderr, "ph-bench-http: %s: %s\n", path, strerror(errno));
             continue;
         }
-        /* Trim to the head ours finds; both_accept then holds http_parser to the same end. */
+        /* Trim to the head ours finds; all_accept then holds the others to the same end. */
         size_t len = (size_t)n;
         if (http_parse_request(buf, len, &req) == PH_OK)
             len = req.consumed;
-        if (!both_accept(buf, len, why, sizeof(why))) {
+        if (!all_accept(buf, len, why, sizeof(why))) {
             if (verbose)
                 fprintf(stderr, "skip %s: %s\n", path, why);
             set->skipped++;
@@ -297,6 +400,40 @@ static void add_corpus(struct input_set *set, const char *dir, bool verbose)
         input_set_add(set, buf, len);
     }
     free(names);
+}
+
+/* ---- chunked bodies ------------------------------------------------------------------------ */
+
+/* Chunk data: printable and varied, so no decoder can take a shortcut on runs. */
+static void fill_data(uint8_t *p, size_t n, size_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)('a' + (seed + i * 7) % 26);
+}
+
+/*
+ * chunked-small: 200 chunks of 1 to 32 bytes (what a streaming server's small writes give),
+ * then "0" CRLF CRLF: framing dominates. chunked-large: 4 chunks of 16 KiB: copying data
+ * does. Both are whole bodies, one input each, decoded in place in one piece.
+ */
+static void add_chunked(struct input_set *set, bool large)
+{
+    size_t count = large ? 4 : 200;
+    size_t cap = large ? 4 * (16384 + 16) + 8 : 200 * (32 + 8) + 8;
+    uint8_t *body = xrealloc(NULL, cap);
+    size_t len = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t n = large ? 16384 : 1 + (i * 13) % 32;
+        len += (size_t)snprintf((char *)body + len, cap - len, "%zx\r\n", n);
+        fill_data(body + len, n, i);
+        len += n;
+        memcpy(body + len, "\r\n", 2);
+        len += 2;
+    }
+    memcpy(body + len, "0\r\n\r\n", 5);
+    len += 5;
+    input_set_add(set, body, len);
+    free(body);
 }
 
 /* ---- timing ----------------------------------------------------------------------------- */
@@ -324,15 +461,20 @@ static double now_seconds(void)
 
 typedef void (*run_fn)(const struct input_set *set, uint64_t iters);
 
+/* The build of ours that run_ours times: http_parse_request itself (the CPU's pick), or one
+ * instruction set's (--parser ours-avx2 and the like). */
+static http_parse_fn ours_parse = http_parse_request;
+
 /* iters parses, round-robin over the set; iters is a multiple of set->n. */
 static void run_ours(const struct input_set *set, uint64_t iters)
 {
     static struct http_request req;
+    http_parse_fn parse = ours_parse;
     size_t k = 0;
 
     for (uint64_t i = 0; i < iters; i++) {
         const struct input *in = &set->items[k];
-        enum ph_status st = http_parse_request(in->buf, in->len, &req);
+        enum ph_status st = parse(in->buf, in->len, &req);
         sink += (uint64_t)st + req.consumed + req.num_headers;
         clobber_memory();
         if (++k == set->n)
@@ -354,6 +496,134 @@ static void run_http_parser(const struct input_set *set, uint64_t iters)
         if (++k == set->n)
             k = 0;
     }
+}
+
+#ifdef PH_BENCH_LLHTTP
+static void run_llhttp(const struct input_set *set, uint64_t iters)
+{
+    struct ll_result r;
+    size_t k = 0;
+
+    for (uint64_t i = 0; i < iters; i++) {
+        const struct input *in = &set->items[k];
+        bench_llhttp_parse(in->buf, in->len, &r);
+        sink += r.used + r.num_fields + r.method_len;
+        clobber_memory();
+        if (++k == set->n)
+            k = 0;
+    }
+}
+#endif
+
+#ifdef PH_BENCH_PICO
+static void run_pico_with(pico_parse_fn parse, const struct input_set *set, uint64_t iters)
+{
+    static struct pico_request r;
+    size_t k = 0;
+
+    for (uint64_t i = 0; i < iters; i++) {
+        const struct input *in = &set->items[k];
+        int n = pico_parse(parse, &r, in->buf, in->len);
+        sink += (uint64_t)n + r.num_headers + r.method_len;
+        clobber_memory();
+        if (++k == set->n)
+            k = 0;
+    }
+}
+
+static void run_pico(const struct input_set *set, uint64_t iters)
+{
+    run_pico_with(phr_parse_request, set, iters);
+}
+
+static void run_pico_sse42(const struct input_set *set, uint64_t iters)
+{
+    run_pico_with(phr_sse42_parse_request, set, iters);
+}
+#endif
+
+/* Chunked decoders work in place, so each iteration first copies the body into a work
+ * buffer of exactly its size: the same copy for every decoder, and the memcpy row says
+ * what it costs alone. */
+static uint8_t *chunked_work(const struct input *in)
+{
+    static uint8_t *work;
+    static size_t work_len;
+    if (work_len != in->len) {
+        free(work);
+        work = xrealloc(NULL, in->len);
+        work_len = in->len;
+    }
+    memcpy(work, in->buf, in->len);
+    return work;
+}
+
+static void run_memcpy(const struct input_set *set, uint64_t iters)
+{
+    for (uint64_t i = 0; i < iters; i++) {
+        uint8_t *w = chunked_work(&set->items[i % set->n]);
+        sink += w[0];
+        clobber_memory();
+    }
+}
+
+static void run_ours_chunked(const struct input_set *set, uint64_t iters)
+{
+    for (uint64_t i = 0; i < iters; i++) {
+        const struct input *in = &set->items[i % set->n];
+        uint8_t *w = chunked_work(in);
+        struct http_chunked_decoder dec;
+        struct http_chunked_result res;
+        http_chunked_init(&dec);
+        enum ph_status st = http_decode_chunked(&dec, w, in->len, &res);
+        sink += (uint64_t)st + res.consumed + res.decoded;
+        clobber_memory();
+    }
+}
+
+#ifdef PH_BENCH_PICO
+static void run_pico_chunked(const struct input_set *set, uint64_t iters)
+{
+    for (uint64_t i = 0; i < iters; i++) {
+        const struct input *in = &set->items[i % set->n];
+        uint8_t *w = chunked_work(in);
+        struct phr_chunked_decoder dec = {.consume_trailer = 1};
+        size_t size = in->len;
+        ssize_t left = phr_decode_chunked(&dec, (char *)w, &size);
+        sink += (uint64_t)left + size;
+        clobber_memory();
+    }
+}
+#endif
+
+/* Both decoders decode every built-in body whole, to the same bytes: checked before timing,
+ * so a row never times an error path. */
+static void check_chunked(const struct input *in, const char *name)
+{
+    uint8_t *w = chunked_work(in);
+    struct http_chunked_decoder dec;
+    struct http_chunked_result res;
+    http_chunked_init(&dec);
+    enum ph_status st = http_decode_chunked(&dec, w, in->len, &res);
+    if (st != PH_OK || res.consumed != in->len) {
+        fprintf(stderr, "ph-bench-http: built-in body %s not decoded by ours: %s\n", name,
+                http_error_name(res.error));
+        exit(1);
+    }
+#ifdef PH_BENCH_PICO
+    uint8_t *ours = xrealloc(NULL, res.decoded);
+    memcpy(ours, w, res.decoded);
+    w = chunked_work(in);
+    struct phr_chunked_decoder pdec = {.consume_trailer = 1};
+    size_t size = in->len;
+    ssize_t left = phr_decode_chunked(&pdec, (char *)w, &size);
+    if (left != 0 || size != res.decoded || memcmp(w, ours, size) != 0) {
+        fprintf(stderr, "ph-bench-http: built-in body %s: picohttpparser returned %zd, %zu bytes\n",
+                name, left, size);
+        exit(1);
+    }
+    free(ours);
+#endif
 }
 
 static double time_run(run_fn run, const struct input_set *set, uint64_t iters)
@@ -397,14 +667,69 @@ static void measure(const char *parser, run_fn run, const char *input_name,
     fflush(stdout);
 }
 
+/* ---- the contenders ------------------------------------------------------------------------- */
+
+enum input_kind { REQUEST_HEAD, CHUNKED_BODY };
+
+/* One row of the benchmark: a parser of one kind of input. isa names a build of ours. */
+struct contender {
+    const char *name;
+    enum input_kind kind;
+    run_fn run;
+    int isa; /* enum http_isa for ours-<isa>, -1 otherwise */
+};
+
+static const struct contender contenders[] = {
+    /* request heads */
+    {"ours", REQUEST_HEAD, run_ours, -1},
+    {"ours-plain", REQUEST_HEAD, run_ours, HTTP_ISA_PLAIN},
+    {"ours-sse2", REQUEST_HEAD, run_ours, HTTP_ISA_SSE2},
+    {"ours-ssse3", REQUEST_HEAD, run_ours, HTTP_ISA_SSSE3},
+    {"ours-avx2", REQUEST_HEAD, run_ours, HTTP_ISA_AVX2},
+    {"http_parser", REQUEST_HEAD, run_http_parser, -1},
+#ifdef PH_BENCH_LLHTTP
+    {"llhttp", REQUEST_HEAD, run_llhttp, -1},
+#endif
+#ifdef PH_BENCH_PICO
+    {"pico", REQUEST_HEAD, run_pico, -1},
+    {"pico-sse42", REQUEST_HEAD, run_pico_sse42, -1},
+#endif
+    /* chunked bodies */
+    {"memcpy", CHUNKED_BODY, run_memcpy, -1},
+    {"ours", CHUNKED_BODY, run_ours_chunked, -1},
+#ifdef PH_BENCH_PICO
+    {"pico", CHUNKED_BODY, run_pico_chunked, -1},
+#endif
+};
+
+#define NCONTENDERS (sizeof(contenders) / sizeof(contenders[0]))
+
+/* Whether this build and this CPU can run c: ours-<isa> needs that build and the CPU's
+ * support; pico-sse42 needs SSE4.2. */
+static bool runnable(const struct contender *c)
+{
+    if (c->isa >= 0)
+        return http_parse_request_for((enum http_isa)c->isa) != NULL;
+    if (strcmp(c->name, "pico-sse42") == 0)
+        return __builtin_cpu_supports("sse4.2");
+    return true;
+}
+
+static enum input_kind kind_of(const char *input)
+{
+    return strncmp(input, "chunked-", 8) == 0 ? CHUNKED_BODY : REQUEST_HEAD;
+}
+
 /* ---- main ------------------------------------------------------------------------------- */
 
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: ph-bench-http [--parser ours|http_parser|both] [--seconds S] [--iters N]\n"
-            "                     [--verbose] INPUT\n"
-            "  INPUT: browser | minimal | corpus:DIR\n"
+            "usage: ph-bench-http [--parser NAME|all] [--seconds S] [--iters N] [--verbose] INPUT\n"
+            "       ph-bench-http --list INPUT\n"
+            "       ph-bench-http --isa    (the build of ours http_parse_request runs here)\n"
+            "  INPUT: browser | minimal | corpus:DIR | chunked-small | chunked-large\n"
+            "  --parser NAME  one parser (--list shows this build's), or all (default)\n"
             "  --seconds S  target length of one timed run (default %.1f)\n"
             "  --iters N    fixed iteration count instead of calibrating (for callgrind)\n"
             "  --verbose    say why each skipped corpus file was skipped\n",
@@ -414,11 +739,12 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    const char *parser = "both";
+    const char *parser = "all";
     const char *input = NULL;
     double seconds = DEFAULT_SECONDS;
     uint64_t fixed_iters = 0;
     bool verbose = false;
+    bool list = false;
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -440,27 +766,54 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(arg, "--verbose") == 0) {
             verbose = true;
+        } else if (strcmp(arg, "--list") == 0) {
+            list = true;
+        } else if (strcmp(arg, "--isa") == 0) {
+            printf("%s\n", http_isa_name(http_isa_selected())); /* what "ours" runs here */
+            return 0;
         } else if (arg[0] != '-' && input == NULL) {
             input = arg;
         } else {
             usage();
         }
     }
-    bool run_ours_too = strcmp(parser, "ours") == 0 || strcmp(parser, "both") == 0;
-    bool run_hp_too = strcmp(parser, "http_parser") == 0 || strcmp(parser, "both") == 0;
-    if (input == NULL || !(run_ours_too || run_hp_too))
+    if (input == NULL)
         usage();
+    enum input_kind kind = kind_of(input);
+
+    /* The rows to run: one by name, or every one this build and CPU can run on input. */
+    const struct contender *chosen[NCONTENDERS];
+    size_t nchosen = 0;
+    for (size_t i = 0; i < NCONTENDERS; i++) {
+        const struct contender *c = &contenders[i];
+        if (c->kind != kind || !runnable(c))
+            continue;
+        if (list)
+            printf("%s\n", c->name);
+        else if (strcmp(parser, "all") == 0 || strcmp(parser, c->name) == 0)
+            chosen[nchosen++] = c;
+    }
+    if (list)
+        return 0;
+    if (nchosen == 0) {
+        fprintf(stderr, "ph-bench-http: no parser %s for %s in this build or on this CPU "
+                        "(--list %s)\n", parser, input, input);
+        return EXIT_USAGE;
+    }
 
     struct input_set set = {0};
     if (strcmp(input, "browser") == 0) {
         add_builtin(&set, input, BROWSER_REQUEST);
     } else if (strcmp(input, "minimal") == 0) {
         add_builtin(&set, input, MINIMAL_REQUEST);
+    } else if (strcmp(input, "chunked-small") == 0 || strcmp(input, "chunked-large") == 0) {
+        add_chunked(&set, strcmp(input, "chunked-large") == 0);
+        check_chunked(&set.items[0], input);
     } else if (strncmp(input, "corpus:", 7) == 0 && input[7] != '\0') {
         add_corpus(&set, input + 7, verbose);
         if (set.n == 0) {
             fprintf(stderr,
-                    "ph-bench-http: %s: no file holds a request head both parsers accept "
+                    "ph-bench-http: %s: no file holds a request head every parser accepts "
                     "(%zu skipped)\n",
                     input + 7, set.skipped);
             return EXIT_NOINPUT;
@@ -469,10 +822,16 @@ int main(int argc, char **argv)
         usage();
     }
 
-    if (run_ours_too)
-        measure("ours", run_ours, input, &set, seconds, fixed_iters);
-    if (run_hp_too)
-        measure("http_parser", run_http_parser, input, &set, seconds, fixed_iters);
+    for (size_t i = 0; i < nchosen; i++) {
+        const struct contender *c = chosen[i];
+#ifdef PH_BENCH_PICO
+        if (c->run == run_pico_sse42)
+            check_pico_sse42(&set);
+#endif
+        ours_parse = c->isa >= 0 ? http_parse_request_for((enum http_isa)c->isa)
+                                 : http_parse_request;
+        measure(c->name, c->run, input, &set, seconds, fixed_iters);
+    }
     input_set_free(&set);
     return 0;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks, one area per first argument:
 #
-#     ci/bench.sh http [--rounds N] [--callgrind]   http_parse_request vs Debian's libhttp-parser
+#     ci/bench.sh http [--rounds N] [--no-callgrind]  http_parse_request and http_decode_chunked
+#                                                   vs libhttp-parser, llhttp, picohttpparser
+#                                                   (PICO_DIR=checkout) with instructions/request
 #     ci/bench.sh fuzz [--rounds N] [--targets a,b] exec/s of every fuzz target vs an empty one,
 #                                                   libFuzzer and AFL++ persistent vs forkserver
 #     ci/bench.sh store [--rounds N] [--quick]      ph-store vs a discard loop and the disk
@@ -23,13 +25,16 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=build/bench
 ROUNDS=5
 ROUNDS_SET=0
-CALLGRIND=0
+CALLGRIND=1 # http: instructions per request by default; --no-callgrind skips them
 QUICK=0
 
 usage() {
     cat >&2 <<'EOF'
-usage: ci/bench.sh AREA [--rounds N] [--quick] [--callgrind] [--targets a,b]
-  AREA: http   http_parse_request vs libhttp-parser on browser, minimal, corpus/http_request
+usage: ci/bench.sh AREA [--rounds N] [--quick] [--no-callgrind] [--targets a,b]
+  AREA: http   http_parse_request (every build) vs libhttp-parser, llhttp and, with
+               PICO_DIR=checkout, picohttpparser plain and -msse4.2 on browser, minimal,
+               corpus/http_request; http_decode_chunked vs phr_decode_chunked on
+               chunked-small and chunked-large; instructions per request with callgrind
         fuzz   exec/s of every fuzz target vs an empty target: libFuzzer (split oracle off
                and on) from a warmed corpus on tmpfs, the empty target on the same corpus,
                edges and traced compares per run, reference targets of 10-160 edges;
@@ -44,17 +49,19 @@ usage: ci/bench.sh AREA [--rounds N] [--quick] [--callgrind] [--targets a,b]
   --rounds N   interleaved rounds per input, N >= 3 (default 5); medians are reported
   --quick      store: shorter loads and a 200000-case burst instead of 1 million
   --targets a,b  fuzz: only these targets (names of harness/fuzz_<name>.c), to iterate
-  --callgrind  also count instructions per request on browser with valgrind (steady numbers)
+  --no-callgrind  http: skip the instruction counts (valgrind; the steady numbers)
+  --callgrind  http: count them (the default; kept for old command lines)
 EOF
     exit 64
 }
 
 # Installs packages, configures build/bench once per call and builds only the named targets.
+BENCH_CMAKE_ARGS=() # more -D options for build/bench, set by an area
 build_targets() {
     "$ROOT/ci/setup.sh"
     mkdir -p "$BUILD"
     cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-O2 \
-        -DPH_BUILD_TESTS=OFF -DPH_SANITIZE= >"$BUILD/configure.log" 2>&1 || {
+        -DPH_BUILD_TESTS=OFF -DPH_SANITIZE= "${BENCH_CMAKE_ARGS[@]}" >"$BUILD/configure.log" 2>&1 || {
         cat "$BUILD/configure.log" >&2
         echo "bench: cmake configure failed" >&2
         exit 1
@@ -79,7 +86,17 @@ field() {
 
 # ---- http ------------------------------------------------------------------------------
 
+# picohttpparser is not in Debian: PICO_DIR=/path/to/checkout adds its rows (compiled in
+# build/bench only, never into the tree); without it they are skipped, and the table says so.
+PICO_DIR=${PICO_DIR:-}
+HTTP_INPUTS=(browser minimal corpus:corpus/http_request chunked-small chunked-large)
+
 bench_http() {
+    BENCH_CMAKE_ARGS=("-DPH_PICO_DIR=$PICO_DIR")
+    if [ -n "$PICO_DIR" ] && [ ! -f "$PICO_DIR/picohttpparser.c" ]; then
+        echo "bench: PICO_DIR=$PICO_DIR has no picohttpparser.c" >&2
+        exit 1
+    fi
     build_targets ph-bench-http
     # CMakeLists.txt only declares the target when it finds libhttp-parser.
     local bin=$BUILD/bin/ph-bench-http
@@ -90,91 +107,135 @@ bench_http() {
 
     local raw=$BUILD/http-raw.txt
     : >"$raw"
-    local inputs=(browser minimal corpus:corpus/http_request)
-    local rows=() browser_ratio=""
     local input parser round line rc
+    declare -A rps=() mbs=() note=() parsers=()
+    for input in "${HTTP_INPUTS[@]}"; do
+        parsers[$input]=$("$bin" --list "$input" | tr '\n' ' ')
+    done
 
-    for input in "${inputs[@]}"; do
-        local ours_rps="" ours_mbs="" hp_rps="" hp_mbs="" note=""
-        for ((round = 1; round <= ROUNDS; round++)); do
-            echo "bench: $input round $round/$ROUNDS" >&2
-            # One process per measurement, ours first then http_parser, so slow phases of
-            # the VM hit both alike.
-            for parser in ours http_parser; do
+    # Every round runs every parser on every input, each in its own process, so a slow
+    # phase of the VM hits all of them alike; the table shows the median of the rounds.
+    for ((round = 1; round <= ROUNDS; round++)); do
+        echo "bench: http round $round/$ROUNDS" >&2
+        for input in "${HTTP_INPUTS[@]}"; do
+            [ -n "${note[$input]:-}" ] && [ -z "${rps[$input:ours]:-}" ] && continue
+            for parser in ${parsers[$input]}; do
                 rc=0
                 line=$("$bin" --parser "$parser" "$input") || rc=$?
                 if [ "$rc" -eq 66 ]; then
-                    note="no request head both parsers accept"
-                    break 2
+                    note[$input]="no request head every parser accepts"
+                    break
                 elif [ "$rc" -ne 0 ]; then
                     echo "bench: ph-bench-http --parser $parser $input failed (exit $rc)" >&2
                     exit 1
                 fi
                 echo "$line" >>"$raw"
-                if [ "$parser" = ours ]; then
-                    ours_rps+="$(field req_per_s "$line")"$'\n'
-                    ours_mbs+="$(field mb_per_s "$line")"$'\n'
-                else
-                    hp_rps+="$(field req_per_s "$line")"$'\n'
-                    hp_mbs+="$(field mb_per_s "$line")"$'\n'
+                rps[$input:$parser]+="$(field req_per_s "$line")"$'\n'
+                mbs[$input:$parser]+="$(field mb_per_s "$line")"$'\n'
+                if [[ $input == corpus:* ]]; then
+                    note[$input]="$(field inputs "$line") heads every parser accepts, $(field skipped "$line") files skipped"
                 fi
             done
-            if [ "$round" -eq 1 ] && [[ $input == corpus:* ]]; then
-                note="$(field inputs "$line") heads used, $(field skipped "$line") files skipped"
-            fi
         done
-
-        if [ -z "$ours_rps" ]; then
-            rows+=("$(printf '%-28s %s' "$input" "n/a: $note")")
-            continue
-        fi
-        local o_rps o_mbs h_rps h_mbs ratio
-        o_rps=$(median <<<"${ours_rps%$'\n'}")
-        o_mbs=$(median <<<"${ours_mbs%$'\n'}")
-        h_rps=$(median <<<"${hp_rps%$'\n'}")
-        h_mbs=$(median <<<"${hp_mbs%$'\n'}")
-        ratio=$(awk -v a="$o_rps" -v b="$h_rps" 'BEGIN { printf "%.2f", a / b }')
-        [ "$input" = browser ] && browser_ratio=$ratio
-        rows+=("$(printf '%-28s %12.0f %10.1f %18.0f %17.1f %6sx%s' "$input" "$o_rps" \
-            "$o_mbs" "$h_rps" "$h_mbs" "$ratio" "${note:+   ($note)}")")
     done
 
-    echo
-    echo "HTTP request-head parsing, median of $ROUNDS interleaved rounds (MB = 10^6 bytes)"
-    printf '%-28s %12s %10s %18s %17s %7s\n' input "ours req/s" "ours MB/s" \
-        "http_parser req/s" "http_parser MB/s" ratio
-    printf '%s\n' "${rows[@]}"
-    echo
-    echo "target: >= 4x on browser"
-    if awk -v r="$browser_ratio" 'BEGIN { exit !(r >= 4) }'; then
-        echo "target met: ours/http_parser = ${browser_ratio}x"
-    else
-        echo "target NOT met: ours/http_parser = ${browser_ratio}x"
-    fi
-    echo "raw lines: $raw"
+    declare -A instr=()
     if [ "$CALLGRIND" -eq 1 ]; then
-        http_instructions "$bin"
+        http_instructions "$bin" instr
     fi
+
+    local isa pico_note=""
+    isa=$("$bin" --isa)
+    [ -z "$PICO_DIR" ] && pico_note="picohttpparser rows skipped: no PICO_DIR given (PICO_DIR=/path/to/checkout ci/bench.sh http)"
+    echo
+    echo "HTTP parsing, median of $ROUNDS interleaved rounds (MB = 10^6 bytes)."
+    echo "ours = http_parse_request as shipped, which runs its $isa build on this CPU; ours-<isa> = one"
+    echo "build forced. ours/this = ours's req/s over this row's. Load: whatever else runs on the machine."
+    [ -n "$pico_note" ] && echo "$pico_note"
+    declare -A med=()
+    for input in "${HTTP_INPUTS[@]}"; do
+        echo
+        echo "$input${note[$input]:+   (${note[$input]})}"
+        [ -z "${rps[$input:ours]:-}" ] && continue
+        printf '  %-13s %13s %10s %11s %9s\n' parser "req/s" "MB/s" "instr/req" "ours/this"
+        local o_rps
+        o_rps=$(median <<<"${rps[$input:ours]%$'\n'}")
+        for parser in ${parsers[$input]}; do
+            local r m ratio
+            r=$(median <<<"${rps[$input:$parser]%$'\n'}")
+            m=$(median <<<"${mbs[$input:$parser]%$'\n'}")
+            med[$input:$parser]=$r
+            ratio=$(awk -v a="$o_rps" -v b="$r" 'BEGIN { printf "%.2f", a / b }')
+            printf '  %-13s %13.0f %10.1f %11s %8sx\n' "$parser" "$r" "$m" \
+                "${instr[$input:$parser]:--}" "$ratio"
+        done
+    done
+    echo
+    http_targets med
+    echo "raw lines: $raw"
 }
 
-# Instructions per request on browser, which unlike time do not move with the machine.
-# Two iteration counts, so start-up and the input checks cancel out of the difference.
-http_instructions() {
-    local bin=$1 parser n lo hi
-    if ! command -v valgrind >/dev/null; then
-        echo "bench: --callgrind needs valgrind (apt-get install valgrind)" >&2
-        exit 1
+# The issue's targets: ours at least picohttpparser -msse4.2 on browser and at least
+# picohttpparser's best build on minimal, in this run; ours at least pico's decoder.
+http_targets() {
+    local -n m=$1
+    if [ -z "$PICO_DIR" ]; then
+        echo "targets against picohttpparser: not measured (no PICO_DIR)"
+        return
     fi
-    echo
-    for parser in ours http_parser; do
-        for n in 10000 20000; do
-            hi=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-                "$bin" --parser "$parser" --iters "$n" browser 2>&1 >/dev/null |
-                sed -n 's/.*Collected : *\([0-9]*\).*/\1/p')
-            [ "$n" -eq 10000 ] && lo=$hi
+    local best_min
+    best_min=$(awk -v a="${m[minimal:pico]}" -v b="${m[minimal:pico-sse42]:-0}" \
+        'BEGIN { print (a > b ? a : b) }')
+    http_target "browser: ours vs pico-sse42" "${m[browser:ours]}" "${m[browser:pico-sse42]:-}"
+    http_target "minimal: ours vs pico's best" "${m[minimal:ours]}" "$best_min"
+    http_target "chunked-small: ours vs pico" "${m[chunked-small:ours]}" "${m[chunked-small:pico]}"
+    http_target "chunked-large: ours vs pico" "${m[chunked-large:ours]}" "${m[chunked-large:pico]}"
+}
+
+http_target() {
+    local what=$1 ours=$2 theirs=$3 verdict="NOT met"
+    if [ -z "$theirs" ]; then
+        echo "target $what: not measured"
+        return
+    fi
+    awk -v a="$ours" -v b="$theirs" 'BEGIN { exit !(a >= b) }' && verdict=met
+    printf 'target %s: %.2fx, %s\n' "$what" "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { print a / b }')" "$verdict"
+}
+
+# Instructions per request (or per body) of every parser on every built-in input, which
+# unlike time do not move with the machine's load. Two iteration counts, so start-up and
+# the input checks cancel out of the difference. Fills the associative array named $2.
+http_instructions() {
+    local bin=$1 input parser lo hi n1 n2 count
+    local -n out=$2
+    if ! command -v valgrind >/dev/null; then
+        echo "bench: instruction counts need valgrind (apt-get install valgrind); skipped" >&2
+        return
+    fi
+    for input in browser minimal chunked-small chunked-large; do
+        n1=2000 n2=4000
+        [[ $input == chunked-* ]] && n1=100 n2=200
+        for parser in $("$bin" --list "$input"); do
+            echo "bench: callgrind $parser $input" >&2
+            lo=$(http_callgrind "$bin" "$parser" "$n1" "$input")
+            hi=$(http_callgrind "$bin" "$parser" "$n2" "$input")
+            if [ -z "$lo" ] || [ -z "$hi" ]; then
+                # valgrind 3.19 has no PCMPESTRI with picohttpparser's ranges (imm8 0x04)
+                out[$input:$parser]="n/a"
+                continue
+            fi
+            count=$(((hi - lo) / (n2 - n1)))
+            out[$input:$parser]=$count
         done
-        echo "instructions per request, $parser browser: $(((hi - lo) / 10000))"
     done
+}
+
+# The instructions callgrind counts for one run, or nothing when the run failed.
+http_callgrind() {
+    local bin=$1 parser=$2 iters=$3 input=$4 log
+    log=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        "$bin" --parser "$parser" --iters "$iters" "$input" 2>&1 >/dev/null) || return 0
+    sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' <<<"$log"
 }
 
 # ---- fuzz ------------------------------------------------------------------------------
@@ -944,6 +1005,10 @@ main() {
             ;;
         --callgrind)
             CALLGRIND=1
+            shift
+            ;;
+        --no-callgrind)
+            CALLGRIND=0
             shift
             ;;
         --quick)

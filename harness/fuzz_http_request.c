@@ -3,14 +3,17 @@
  *
  * Besides not crashing, it checks: consumed <= size and every slice inside the input; and,
  * in builds with PH_SPLIT_ORACLE (what campaigns and ctest use), that a second parse into
- * another struct gives the same result, that the SSE2 scanners agree with the plain C ones
- * and that every prefix parses as PH_INCOMPLETE or exactly as the whole.
+ * another struct gives the same result, that every instruction-set build of the parser
+ * (plain, SSE2, SSSE3, AVX2: src/http/http_parse_isa.h) this CPU runs gives the plain one's
+ * result and its scanners the plain loops' offsets, and that every prefix parses as
+ * PH_INCOMPLETE or exactly as the whole.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_check.h"
 #include "http/http.h"
+#include "http/http_parse_isa.h"
 #include "http/http_scan.h"
 
 static void check_invariants(enum ph_status st, const struct http_request *req,
@@ -83,20 +86,53 @@ static int same_result(enum ph_status sa, const struct http_request *a, const ui
 }
 
 /* The vector scanners must stop exactly where the plain loops stop. Sixteen start
- * offsets cover every alignment of a 16-byte load. */
+ * offsets cover every alignment of a 16-byte load; 32-byte loads start at the same offsets
+ * and so meet every input byte at every lane across runs. */
 static void check_scanners(const uint8_t *data, size_t size)
 {
-#ifdef HTTP_SCAN_SSE2
     for (size_t pos = 0; pos < size && pos < 16; pos++) {
-        FUZZ_CHECK(http_scan_value_sse2(data, pos, size) == http_scan_value_plain(data, pos, size));
-        FUZZ_CHECK(http_scan_target_sse2(data, pos, size) ==
-                   http_scan_target_plain(data, pos, size));
-        FUZZ_CHECK(http_scan_token_sse2(data, pos, size) == http_scan_token_plain(data, pos, size));
-    }
-#else
-    (void)data;
-    (void)size;
+        size_t value = http_scan_value_plain(data, pos, size);
+        size_t target = http_scan_target_plain(data, pos, size);
+        size_t token = http_scan_token_plain(data, pos, size);
+#ifdef HTTP_SCAN_SSE2
+        FUZZ_CHECK(http_scan_value_sse2(data, pos, size) == value);
+        FUZZ_CHECK(http_scan_target_sse2(data, pos, size) == target);
+        FUZZ_CHECK(http_scan_token_sse2(data, pos, size) == token);
 #endif
+#ifdef HTTP_SCAN_SSSE3
+        if (http_parse_request_for(HTTP_ISA_SSSE3) != NULL) {
+            FUZZ_CHECK(http_scan_value_ssse3(data, pos, size) == value);
+            FUZZ_CHECK(http_scan_target_ssse3(data, pos, size) == target);
+            FUZZ_CHECK(http_scan_token_ssse3(data, pos, size) == token);
+        }
+        if (http_parse_request_for(HTTP_ISA_AVX2) != NULL) {
+            FUZZ_CHECK(http_scan_value_avx2(data, pos, size) == value);
+            FUZZ_CHECK(http_scan_target_avx2(data, pos, size) == target);
+            FUZZ_CHECK(http_scan_token_avx2(data, pos, size) == token);
+        }
+#endif
+        (void)value;
+        (void)target;
+        (void)token;
+    }
+}
+
+/* Every build of the parser this CPU runs gives exactly the plain build's result, slices
+ * at the same offsets: the fast paths (word compares, vector scans) decide nothing the plain
+ * C path does not. */
+static void check_builds(enum ph_status st, const struct http_request *req, const uint8_t *data,
+                         size_t size)
+{
+    static struct http_request plain, other;
+    enum ph_status plain_st = http_parse_request_plain(data, size, &plain);
+    FUZZ_CHECK(same_result(plain_st, &plain, data, st, req, data));
+    for (int isa = HTTP_ISA_PLAIN + 1; isa < HTTP_ISA_COUNT; isa++) {
+        http_parse_fn parse = http_parse_request_for((enum http_isa)isa);
+        if (parse == NULL)
+            continue;
+        enum ph_status other_st = parse(data, size, &other);
+        FUZZ_CHECK(same_result(plain_st, &plain, data, other_st, &other, data));
+    }
 }
 
 /* RFC-independent oracle: a parser that decides nothing from bytes it hasn't seen gives
@@ -136,6 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum ph_status st2 = http_parse_request(data, size, &again);
     FUZZ_CHECK(same_result(st, &req, data, st2, &again, data));
     check_scanners(data, size);
+    check_builds(st, &req, data, size);
     check_prefixes(st, &req, data, size);
 #endif
     return 0;

@@ -216,6 +216,25 @@ static enum chunked_state trailer_byte(struct http_chunked_decoder *dec, uint8_t
     return next;
 }
 
+/* The common chunk-size line whole in p[0..n): 1 to 15 hex digits and CRLF, no extension.
+ * Returns its length with *size set, or 0 for anything else, which the byte loop then takes
+ * from the same state (15 digits cannot overflow, so that check stays with the loop). */
+static size_t plain_size_line(const uint8_t *p, size_t n, uint64_t *size)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < n && i < 15; i++) {
+        uint8_t hex = http_hex_value[p[i]];
+        if (hex == 0)
+            break;
+        v = v * 16 + (hex - 1u);
+    }
+    if (i == 0 || n - i < 2 || p[i] != CR || p[i + 1] != LF)
+        return 0;
+    *size = v;
+    return i + 2;
+}
+
 static enum ph_status fail(struct http_chunked_decoder *dec, struct http_chunked_result *res,
                            enum http_error error, size_t at)
 {
@@ -251,6 +270,23 @@ enum ph_status http_decode_chunked(struct http_chunked_decoder *dec, uint8_t *bu
     /* One switch on the state per byte of framing: a fuzzing build traces a switch on
      * small values at almost no cost, and a chain of state compares at every link. */
     while (in < len) {
+        /* Fast paths for the lines between chunks, taken only where they leave exactly the
+         * state the byte loop would (line_len 0 after a size line's LF). */
+        if (dec->state == CH_SIZE_FIRST) {
+            uint64_t size;
+            size_t n = plain_size_line(buf + in, len - in, &size);
+            if (n != 0) {
+                in += n;
+                dec->chunk_left = size;
+                dec->state = size == 0 ? CH_TRAILER_LINE : CH_DATA;
+                continue;
+            }
+        } else if (dec->state == CH_DATA_CR && len - in >= 2 && buf[in] == CR &&
+                   buf[in + 1] == LF) {
+            in += 2;
+            dec->state = CH_SIZE_FIRST;
+            continue;
+        }
         uint8_t c = buf[in];
         enum chunked_state next;
 

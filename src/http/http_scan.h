@@ -1,12 +1,16 @@
 /*
  * Scanning loops of the HTTP core: each returns the offset of the first byte in
- * buf[pos..end) that is not in its class, or end. buf[0..end) must be readable (the SSE2
+ * buf[pos..end) that is not in its class, or end. buf[0..end) must be readable (the vector
  * variants may load bytes before pos). Internal to src/http/.
  *
- * The plain C loops are the reference; the SSE2 variants (x86-64 always has SSE2) must
- * return exactly the same offsets, and the fuzz targets (split-oracle builds) and
- * tests/unit/test_http_scan.c check that they do. Build with -DPH_SIMD=OFF to use the
- * plain loops everywhere.
+ * The plain C loops are the reference. Three vector variants must return exactly the same
+ * offsets: SSE2 (every x86-64 CPU has it), SSSE3 and AVX2. The last two test a byte's class
+ * with two PSHUFB nibble lookups (below), 16 or 32 bytes at a time; they carry their
+ * instruction set as a function attribute, so any file may call them, but only a CPU that
+ * has it may run them: the parser is built once per instruction set (http_parse_isa.h) and
+ * picks at run time. The fuzz targets (split-oracle builds) and tests/unit/test_http_scan.c
+ * check every variant against the plain loops. Build with -DPH_SIMD=OFF to use the plain
+ * loops everywhere.
  *
  * Besides speed, the vector variants matter to fuzzing builds: coverage instrumentation
  * traces every scalar compare (a call per byte and per loop bound in the plain loops)
@@ -23,6 +27,13 @@
 #if defined(__SSE2__) && !defined(PH_NO_SIMD)
 #define HTTP_SCAN_SSE2 1
 #include <emmintrin.h>
+#endif
+
+/* SSSE3 and AVX2 need the compiler's target attribute (gcc and clang) and x86-64. */
+#if defined(HTTP_SCAN_SSE2) && defined(__x86_64__) && defined(__GNUC__)
+#define HTTP_SCAN_SSSE3 1
+#define HTTP_SCAN_AVX2 1
+#include <immintrin.h>
 #endif
 
 static inline size_t http_scan_table(const uint8_t *buf, size_t pos, size_t end,
@@ -176,6 +187,147 @@ static inline size_t http_scan_token_sse2(const uint8_t *buf, size_t pos, size_t
         return http_scan_token_plain(buf, pos, end);
     unsigned candidates = http_sse2_token_candidates(http_sse2_load(buf + end - 16));
     return http_sse2_token_stop(buf, pos, candidates >> (16 - (end - pos)), end);
+}
+#endif
+
+#ifdef HTTP_SCAN_SSSE3
+/*
+ * A class of bytes as two 16-byte tables, indexed by a byte's low and high nibble: the byte
+ * is a member when lo[c & 15] & hi[c >> 4] is not zero. Each high nibble gets one bit (high
+ * nibbles with the same members share it), and lo[l] has the bits of the high nibbles h for
+ * which (h << 4 | l) is a member. PSHUFB looks up 16 bytes' nibbles at once, so any class
+ * whose high nibbles fall into at most 8 groups costs the same eight instructions per load;
+ * ours need at most six. tests/unit/test_http_scan.c checks every byte of every class
+ * against the tables of http_chars.c.
+ */
+#define HTTP_NIBBLES(l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, la, lb, lc, ld, le, lf)            \
+    {l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, la, lb, lc, ld, le, lf}
+
+struct http_nibble_class {
+    uint8_t lo[16];
+    uint8_t hi[16];
+};
+
+/* field-vchar, obs-text, SP, HTAB: HTAB alone in 0x0_ (bit 0); 0x2_-0x6_ and 0x8_-0xf_ whole
+ * (bit 1); 0x7_ but DEL (bit 2). */
+static const struct http_nibble_class http_value_nibbles = {
+    HTTP_NIBBLES(0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x07, 0x06, 0x06, 0x06,
+                 0x06, 0x06, 0x02),
+    HTTP_NIBBLES(0x01, 0x00, 0x02, 0x02, 0x02, 0x02, 0x02, 0x04, 0x02, 0x02, 0x02, 0x02, 0x02,
+                 0x02, 0x02, 0x02),
+};
+
+/* Target characters (http_target_char): one bit per high nibble 0x2_ to 0x7_. */
+static const struct http_nibble_class http_target_nibbles = {
+    HTTP_NIBBLES(0x2e, 0x3f, 0x3e, 0x3e, 0x3f, 0x3e, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x17, 0x15,
+                 0x17, 0x35, 0x1f),
+    HTTP_NIBBLES(0x00, 0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00,
+                 0x00, 0x00, 0x00),
+};
+
+/* tchar (http_tchar): one bit per high nibble 0x2_ to 0x7_. */
+static const struct http_nibble_class http_token_nibbles = {
+    HTTP_NIBBLES(0x3a, 0x3f, 0x3e, 0x3f, 0x3f, 0x3f, 0x3f, 0x3f, 0x3e, 0x3e, 0x3d, 0x15, 0x34,
+                 0x15, 0x3d, 0x1c),
+    HTTP_NIBBLES(0x00, 0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00,
+                 0x00, 0x00, 0x00),
+};
+
+#define HTTP_SSSE3 __attribute__((target("ssse3")))
+#define HTTP_AVX2 __attribute__((target("avx2")))
+
+/* The stops (non-members) among 16 bytes as a bit mask, bit i for byte i. */
+HTTP_SSSE3 static inline unsigned http_ssse3_stops(__m128i v, const struct http_nibble_class *c)
+{
+    __m128i nibble = _mm_set1_epi8(0x0f);
+    __m128i lo = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)c->lo),
+                                  _mm_and_si128(v, nibble));
+    __m128i hi = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)c->hi),
+                                  _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
+    __m128i none = _mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128());
+    return (unsigned)_mm_movemask_epi8(none);
+}
+
+/* As http_scan_value_sse2 and the others, for any class: 16 bytes a step, the last (fewer
+ * than 16) bytes by one more load of the 16 ending at end, shifted; inputs shorter than 16
+ * bytes take the plain loop. */
+HTTP_SSSE3 static inline size_t http_scan_ssse3(const uint8_t *buf, size_t pos, size_t end,
+                                                const struct http_nibble_class *c,
+                                                const uint8_t table[256])
+{
+    for (; end - pos >= 16; pos += 16) {
+        unsigned stops = http_ssse3_stops(http_sse2_load(buf + pos), c);
+        if (stops != 0)
+            return pos + (size_t)__builtin_ctz(stops);
+    }
+    if (end < 16)
+        return http_scan_table(buf, pos, end, table);
+    return http_sse2_tail(http_ssse3_stops(http_sse2_load(buf + end - 16), c), pos, end);
+}
+
+HTTP_SSSE3 static inline size_t http_scan_value_ssse3(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_ssse3(buf, pos, end, &http_value_nibbles, http_value_char);
+}
+
+HTTP_SSSE3 static inline size_t http_scan_target_ssse3(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_ssse3(buf, pos, end, &http_target_nibbles, http_target_char);
+}
+
+HTTP_SSSE3 static inline size_t http_scan_token_ssse3(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_ssse3(buf, pos, end, &http_token_nibbles, http_tchar);
+}
+
+/* The same lookup on 32 bytes: VPSHUFB looks up within each 16-byte lane, so the tables
+ * are repeated in both lanes. */
+HTTP_AVX2 static inline uint32_t http_avx2_stops(__m256i v, const struct http_nibble_class *c)
+{
+    __m256i nibble = _mm256_set1_epi8(0x0f);
+    __m256i lo_table =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)c->lo));
+    __m256i hi_table =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)c->hi));
+    __m256i lo = _mm256_shuffle_epi8(lo_table, _mm256_and_si256(v, nibble));
+    __m256i hi = _mm256_shuffle_epi8(hi_table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+    __m256i none = _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi), _mm256_setzero_si256());
+    return (uint32_t)_mm256_movemask_epi8(none);
+}
+
+/* 32 bytes a step; then what is left as the SSSE3 scanner takes it (one 16-byte step at
+ * most, the tail load, or the plain loop for inputs shorter than 16 bytes). */
+HTTP_AVX2 static inline size_t http_scan_avx2(const uint8_t *buf, size_t pos, size_t end,
+                                              const struct http_nibble_class *c,
+                                              const uint8_t table[256])
+{
+    /* The tables are broadcast only where a 32-byte step is taken: names and most values
+     * end within 16 bytes, where the SSSE3 step is cheaper. */
+    if (end - pos >= 32) {
+        do {
+            const __m256i *p = (const __m256i *)(const void *)(buf + pos);
+            uint32_t stops = http_avx2_stops(_mm256_loadu_si256(p), c);
+            if (stops != 0)
+                return pos + (size_t)__builtin_ctz(stops);
+            pos += 32;
+        } while (end - pos >= 32);
+    }
+    return http_scan_ssse3(buf, pos, end, c, table);
+}
+
+HTTP_AVX2 static inline size_t http_scan_value_avx2(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_avx2(buf, pos, end, &http_value_nibbles, http_value_char);
+}
+
+HTTP_AVX2 static inline size_t http_scan_target_avx2(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_avx2(buf, pos, end, &http_target_nibbles, http_target_char);
+}
+
+HTTP_AVX2 static inline size_t http_scan_token_avx2(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_avx2(buf, pos, end, &http_token_nibbles, http_tchar);
 }
 #endif
 

@@ -13,6 +13,10 @@
  * Beyond the tables: every strict prefix of an accepted head is PH_INCOMPLETE, every split
  * point of every row parses as PH_INCOMPLETE or exactly as the whole input (the stateless
  * re-parse oracle), and a reject leaves the same outputs whatever the struct held before.
+ *
+ * The whole suite runs once through http_parse_request (the build the CPU's dispatch picks)
+ * and once through each instruction-set build of the parser this CPU can run
+ * (src/http/http_parse_isa.h: plain, SSE2, SSSE3, AVX2), so every build meets every row.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +33,10 @@
 #include "guard_buf.h"
 #include "test_bytes.h"
 #include "http/http.h"
+#include "http/http_parse_isa.h"
+
+/* The parser under test: http_parse_request, then each build of it in turn (main). */
+static http_parse_fn parse = http_parse_request;
 
 /* ---- the row type and how a row reads ---------------------------------------------- */
 
@@ -768,7 +776,7 @@ static int check_row(const struct req_row *r)
     uint8_t *buf = guard_buf_new(r->in, r->len);
     struct http_request req;
     memset(&req, 0, sizeof(req));
-    enum ph_status st = http_parse_request(buf, r->len, &req);
+    enum ph_status st = parse(buf, r->len, &req);
     enum ph_status want = row_status(r);
     int bad = 0;
 
@@ -891,7 +899,7 @@ static struct outcome parse_exact(const char *in, size_t len)
 {
     uint8_t *buf = guard_buf_new(in, len);
     struct http_request req;
-    enum ph_status st = http_parse_request(buf, len, &req);
+    enum ph_status st = parse(buf, len, &req);
     struct outcome o = {st, req.error, req.error_offset, req.consumed};
     guard_buf_free(buf, len);
     return o;
@@ -1178,10 +1186,10 @@ static void test_outputs_reset(void **state)
             uint8_t *buf = guard_buf_new(r->in, r->len);
             memset(&zero, 0, sizeof(zero));
             memset(&junk, 0xA5, sizeof(junk));
-            http_parse_request(buf, r->len, &zero);
-            http_parse_request(buf, r->len, &junk);
-            http_parse_request((const uint8_t *)earlier, sizeof(earlier) - 1, &reused);
-            http_parse_request(buf, r->len, &reused);
+            parse(buf, r->len, &zero);
+            parse(buf, r->len, &junk);
+            parse((const uint8_t *)earlier, sizeof(earlier) - 1, &reused);
+            parse(buf, r->len, &reused);
             if (!same_outputs(&zero, &junk))
                 bad += failf(r, "outputs depend on what the struct held before (junk)");
             if (!same_outputs(&zero, &reused))
@@ -1271,5 +1279,18 @@ int main(void)
         cmocka_unit_test(test_outputs_reset),
         cmocka_unit_test(test_error_table),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("http_parse_request", tests, NULL, NULL);
+    for (int isa = 0; isa < HTTP_ISA_COUNT; isa++) {
+        const char *name = http_isa_name((enum http_isa)isa);
+        parse = http_parse_request_for((enum http_isa)isa);
+        if (parse == NULL) {
+            print_message("http_parse_request_%s: not in this build or not on this CPU\n", name);
+            continue;
+        }
+        char group[64];
+        snprintf(group, sizeof(group), "http_parse_request_%s", name);
+        failed += _cmocka_run_group_tests(group, tests, sizeof(tests) / sizeof(tests[0]), NULL,
+                                          NULL);
+    }
+    return failed;
 }

@@ -3,9 +3,10 @@
  * behaviour per row, then every byte value at every place for every scanner.
  *
  * Each scanner returns the offset of the first byte in buf[pos..end) outside its class, or
- * end. The plain loops are the reference; the SSE2 variants (when built, PH_SIMD=ON on
- * x86-64) must return exactly the same offsets for every input, start and length, and must
- * read nothing outside buf[0..end). Every input is placed twice: ending right before a
+ * end. The plain loops are the reference; the SSE2, SSSE3 and AVX2 variants (when built,
+ * PH_SIMD=ON on x86-64) must return exactly the same offsets for every input, start and
+ * length, and must read nothing outside buf[0..end). Every variant this CPU can run is
+ * tested, whichever one the parser's dispatch picks; one the CPU lacks is reported skipped. Every input is placed twice: ending right before a
  * PROT_NONE page (tests/lib/guard_buf.h) and starting right after one, so a read past
  * either end faults even without ASan.
  */
@@ -24,6 +25,7 @@
 
 #include "guard_buf.h"
 #include "http/http_chars.h"
+#include "http/http_parse_isa.h"
 #include "http/http_scan.h"
 
 typedef size_t (*scan_fn)(const uint8_t *buf, size_t pos, size_t end);
@@ -31,9 +33,8 @@ typedef size_t (*scan_fn)(const uint8_t *buf, size_t pos, size_t end);
 struct scanner {
     const char *name;
     const uint8_t *members; /* the class, as http_chars.c defines it */
-    scan_fn plain;
-    scan_fn sse2; /* NULL where the build has no SSE2 variant */
-    scan_fn scan; /* what the parser calls */
+    scan_fn scan;           /* what code outside the parser calls (http_scan_value() ...) */
+    scan_fn isa[HTTP_ISA_COUNT]; /* plain first; NULL where the build has no such variant */
 };
 
 #ifdef HTTP_SCAN_SSE2
@@ -41,17 +42,36 @@ struct scanner {
 #else
 #define SSE2(fn) NULL
 #endif
+#ifdef HTTP_SCAN_SSSE3
+#define SSSE3(fn) fn
+#define AVX2(fn) fn
+#else
+#define SSSE3(fn) NULL
+#define AVX2(fn) NULL
+#endif
 
 enum { VALUE, TARGET, TOKEN };
 
+#define VARIANTS(class)                                                                       \
+    {                                                                                         \
+        [HTTP_ISA_PLAIN] = http_scan_##class##_plain,                                         \
+        [HTTP_ISA_SSE2] = SSE2(http_scan_##class##_sse2),                                     \
+        [HTTP_ISA_SSSE3] = SSSE3(http_scan_##class##_ssse3),                                  \
+        [HTTP_ISA_AVX2] = AVX2(http_scan_##class##_avx2),                                     \
+    }
+
 static const struct scanner scanners[] = {
-    [VALUE] = {"value", http_value_char, http_scan_value_plain, SSE2(http_scan_value_sse2),
-               http_scan_value},
-    [TARGET] = {"target", http_target_char, http_scan_target_plain,
-                SSE2(http_scan_target_sse2), http_scan_target},
-    [TOKEN] = {"token", http_tchar, http_scan_token_plain, SSE2(http_scan_token_sse2),
-               http_scan_token},
+    [VALUE] = {"value", http_value_char, http_scan_value, VARIANTS(value)},
+    [TARGET] = {"target", http_target_char, http_scan_target, VARIANTS(target)},
+    [TOKEN] = {"token", http_tchar, http_scan_token, VARIANTS(token)},
 };
+
+/* Whether this CPU runs the variants of isa: the parser's answer (http_parse_isa.h), so a
+ * test and the dispatch never disagree on it. */
+static bool cpu_runs(int isa)
+{
+    return http_parse_request_for((enum http_isa)isa) != NULL;
+}
 
 #define NSCANNERS (sizeof(scanners) / sizeof(scanners[0]))
 
@@ -92,13 +112,17 @@ static void check_scan(const struct scanner *s, const uint8_t *data, size_t pos,
     const uint8_t *placed[] = {after, before};
     for (size_t i = 0; i < 2; i++) {
         const uint8_t *b = placed[i];
-        size_t got[3] = {s->plain(b, pos, len), s->scan(b, pos, len),
-                         s->sse2 != NULL ? s->sse2(b, pos, len) : want};
-        for (size_t k = 0; k < 3; k++) {
-            if (got[k] != want)
+        size_t got = s->scan(b, pos, len);
+        if (got != want)
+            fail_msg("%s: %s scanner (default) from %zu of %zu: got %zu, want %zu", label,
+                     s->name, pos, len, got, want);
+        for (int isa = 0; isa < HTTP_ISA_COUNT; isa++) {
+            if (s->isa[isa] == NULL || !cpu_runs(isa))
+                continue;
+            got = s->isa[isa](b, pos, len);
+            if (got != want)
                 fail_msg("%s: %s scanner (%s) from %zu of %zu: got %zu, want %zu", label,
-                         s->name, k == 0 ? "plain" : k == 1 ? "the parser's" : "SSE2", pos, len,
-                         got[k], want);
+                         s->name, http_isa_name((enum http_isa)isa), pos, len, got, want);
         }
     }
     guard_buf_free(after, len);
@@ -198,47 +222,84 @@ static void test_classes(void **state)
 
 /* ---- every byte at every place ------------------------------------------------------ */
 
-/* Up to 40 bytes: shorter than one 16-byte step, exactly one and two, and every tail. */
-#define MAX_LEN 40
+/* Up to 72 bytes: shorter than one 16-byte step, exactly one, two and four, two 32-byte
+ * steps and every tail after them. */
+#define MAX_LEN 72
 
 /* For every byte value b, every length, every place k of b among member bytes, and starts
- * before, at and after 16-byte boundaries: the scan stops at k when b is outside the class,
- * else runs to the end. */
+ * before, at and after 16- and 32-byte boundaries: the scan stops at k when b is outside
+ * the class, else runs to the end. One variant at a time, so a failure names it. */
+static void check_every_byte_every_place(const struct scanner *sc, const char *variant,
+                                         scan_fn fn)
+{
+    static const size_t starts[] = {0, 1, 2, 7, 15, 16, 17, 31, 32, 33, 47};
+    for (size_t len = 1; len <= MAX_LEN; len++) {
+        uint8_t data[MAX_LEN];
+        memset(data, 'a', len); /* a member of every class */
+        uint8_t *end_guarded = guard_buf_new(data, len);
+        uint8_t *start_guarded = guard_before_new(data, len);
+        for (unsigned b = 0; b < 256; b++) {
+            for (size_t k = 0; k < len; k++) {
+                end_guarded[k] = start_guarded[k] = (uint8_t)b;
+                size_t stop = sc->members[b] ? len : k;
+                for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+                    size_t pos = starts[i];
+                    if (pos > k)
+                        break;
+                    size_t got_end = fn(end_guarded, pos, len);
+                    size_t got_start = fn(start_guarded, pos, len);
+                    if (got_end != stop || got_start != stop)
+                        fail_msg("%s (%s): byte 0x%02x at %zu of %zu from %zu: got %zu and %zu, "
+                                 "want %zu",
+                                 sc->name, variant, b, k, len, pos, got_end, got_start, stop);
+                }
+                end_guarded[k] = start_guarded[k] = 'a';
+            }
+        }
+        guard_buf_free(end_guarded, len);
+        guard_before_free(start_guarded, len);
+    }
+}
+
 static void test_every_byte_every_place(void **state)
 {
     (void)state;
-    static const size_t starts[] = {0, 1, 2, 7, 15, 16, 17, 31, 32, 33};
     for (size_t s = 0; s < NSCANNERS; s++) {
         const struct scanner *sc = &scanners[s];
-        for (size_t len = 1; len <= MAX_LEN; len++) {
-            uint8_t data[MAX_LEN];
-            memset(data, 'a', len); /* a member of every class */
-            uint8_t *end_guarded = guard_buf_new(data, len);
-            uint8_t *start_guarded = guard_before_new(data, len);
+        check_every_byte_every_place(sc, "default", sc->scan);
+        for (int isa = 0; isa < HTTP_ISA_COUNT; isa++) {
+            const char *name = http_isa_name((enum http_isa)isa);
+            if (sc->isa[isa] == NULL) {
+                print_message("%s scanner: no %s variant in this build\n", sc->name, name);
+            } else if (!cpu_runs(isa)) {
+                print_message("%s scanner: %s skipped, this CPU lacks it\n", sc->name, name);
+            } else {
+                check_every_byte_every_place(sc, name, sc->isa[isa]);
+            }
+        }
+    }
+}
+
+/* The nibble tables of the SSSE3 and AVX2 scanners are the classes of http_chars.c: every
+ * byte value, alone in a 32-byte buffer (so both the 16- and the 32-byte lookups see it at
+ * every lane), stops exactly the scanners of the classes it is not in. */
+static void test_nibble_tables(void **state)
+{
+    (void)state;
+    for (size_t s = 0; s < NSCANNERS; s++) {
+        const struct scanner *sc = &scanners[s];
+        for (int isa = HTTP_ISA_SSSE3; isa <= HTTP_ISA_AVX2; isa++) {
+            if (sc->isa[isa] == NULL || !cpu_runs(isa))
+                continue;
             for (unsigned b = 0; b < 256; b++) {
-                for (size_t k = 0; k < len; k++) {
-                    end_guarded[k] = start_guarded[k] = (uint8_t)b;
-                    size_t stop = sc->members[b] ? len : k;
-                    for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
-                        size_t pos = starts[i];
-                        if (pos > k)
-                            break;
-                        const uint8_t *placed[] = {end_guarded, start_guarded};
-                        for (size_t p = 0; p < 2; p++) {
-                            size_t plain = sc->plain(placed[p], pos, len);
-                            size_t scan = sc->scan(placed[p], pos, len);
-                            size_t sse2 = sc->sse2 ? sc->sse2(placed[p], pos, len) : stop;
-                            if (plain != stop || scan != stop || sse2 != stop)
-                                fail_msg("%s: byte 0x%02x at %zu of %zu from %zu: plain %zu, "
-                                         "parser's %zu, SSE2 %zu, want %zu",
-                                         sc->name, b, k, len, pos, plain, scan, sse2, stop);
-                        }
-                    }
-                    end_guarded[k] = start_guarded[k] = 'a';
+                for (size_t k = 0; k < 32; k++) {
+                    uint8_t data[64];
+                    memset(data, 'a', sizeof(data));
+                    data[k] = (uint8_t)b;
+                    size_t want = sc->members[b] ? sizeof(data) : k;
+                    assert_int_equal(sc->isa[isa](data, 0, sizeof(data)), want);
                 }
             }
-            guard_buf_free(end_guarded, len);
-            guard_before_free(start_guarded, len);
         }
     }
 }
@@ -249,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_classes),
         cmocka_unit_test(test_spec_table),
         cmocka_unit_test(test_every_byte_every_place),
+        cmocka_unit_test(test_nibble_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
