@@ -1,7 +1,8 @@
 /*
  * ph-httpd: the strict HTTP/1.1 core behind a real socket. The server (httpd_server.c)
- * owns the listener, the connection limit, timeouts, signals and --record; each
- * connection (httpd_conn.c) is a state machine fed by the shared event loop.
+ * owns the listener, the connection limit, the timeout sweep, signals and --record; each
+ * connection (httpd_conn.c) moves bytes and time between its socket and a pure session
+ * core (src/httpd/httpd_session.h), which takes every HTTP decision.
  */
 #ifndef HTTPD_H
 #define HTTPD_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "http/http.h"
+#include "httpd/httpd_session.h"
 #include "util/byte_buf.h"
 
 /* Defaults: what a public server needs (each a flag, stated in --help). */
@@ -43,36 +45,18 @@ int httpd_run(const struct httpd_config *cfg);
 struct net_loop;
 struct store_client;
 
-enum conn_state {
-    CONN_WANT_HEAD, /* reading a request head (or idle between requests) */
-    CONN_WANT_BODY, /* head parsed: reading its body */
-    CONN_CLOSING,   /* the last response is queued: flush, half-close, discard input */
-};
-
+/* One client connection: the socket, the buffers the session core works in, and the
+ * session itself (src/httpd/httpd_session.h), which decides everything else. */
 struct conn {
     struct server *s;
     int fd;
-    enum conn_state state;
-    /* Input: the current request starts at in[start]; in[0..start) is done with. */
-    uint8_t *in;
-    size_t in_len, in_cap, start;
-    bool peer_eof;
-    /* The request being read (CONN_WANT_BODY). */
-    size_t head_len;
-    enum http_framing framing;
-    uint64_t content_length;
-    size_t raw_pos; /* next body byte not yet decoded */
-    struct http_chunked_decoder dec;
-    struct byte_buf body; /* a chunked body, decoded */
+    struct httpd_session hs;
+    uint8_t *in; /* lent to the session; grown when it asks */
     /* Output: out[sent..len) is still to go. */
     struct byte_buf out;
     size_t sent;
-    bool write_blocked;  /* waiting for EPOLLOUT */
-    bool shut_down;      /* our FIN has gone */
-    uint64_t requests;
-    /* Timeouts (net_now_ms clock). */
-    uint64_t last_io_ms, request_start_ms, closing_since_ms;
-    unsigned events;     /* what the loop watches for us */
+    bool write_blocked; /* waiting for EPOLLOUT */
+    unsigned events;    /* what the loop watches for us */
     struct conn *prev, *next;
 };
 
@@ -89,7 +73,7 @@ struct server {
     uint64_t drain_deadline_ms;
     struct conn *conns;
     size_t nconns;
-    struct http_request req; /* scratch: one parse at a time */
+    struct httpd_session_config session; /* every connection's limits; date points below */
     struct store_client *record;
     char date[64]; /* "Date: ...\r\n", refreshed every sweep */
     long date_second;
@@ -100,8 +84,8 @@ struct server {
 struct conn *conn_open(struct server *s, int fd);
 void conn_close(struct conn *c);
 void conn_on_event(struct net_loop *loop, int fd, unsigned events, void *arg);
-/* Acts on an expired deadline: 408, or a silent close. Returns false when c is gone. */
-bool conn_check_timeout(struct conn *c, uint64_t now);
+/* The sweep: the session acts on an expired deadline (408, or a silent close). */
+void conn_check_timeout(struct conn *c, uint64_t now);
 /* SIGTERM: an idle connection closes now; a busy one closes after its response. */
 void conn_drain(struct conn *c);
 

@@ -71,20 +71,28 @@ static void set_accepting(struct server *s, bool on)
         s->accepting = on;
 }
 
-/* Over the limit in --when-full 503 mode: a canned answer and close. What the client
+/* Over the limit in --when-full 503 mode: the session's 503 and a close. What the client
  * sent is read first (without waiting), so the close is a FIN, not an RST that could
  * destroy the answer before it is read. */
 static void refuse_503(struct server *s, int fd)
 {
-    static const char resp[] = "HTTP/1.1 503 Service Unavailable\r\nServer: ph-httpd\r\n"
-                               "Content-Type: text/plain\r\nContent-Length: 20\r\n"
-                               "Retry-After: 1\r\nConnection: close\r\n\r\n"
-                               "503 server is full\r\n";
+    struct httpd_session hs;
+    uint64_t now = net_now_ms();
+    httpd_session_init(&hs, &s->session, now);
+    httpd_session_refuse(&hs, now);
     uint8_t sink[4096];
     while (net_read(fd, sink, sizeof(sink)) > 0)
         ;
-    net_write(fd, resp, sizeof(resp) - 1);
-    net_shutdown_write(fd);
+    for (struct httpd_action a;;) {
+        httpd_session_poll(&hs, &a);
+        if (a.kind == HTTPD_ACT_SEND) {
+            net_write(fd, a.data[0].ptr, a.data[0].len);
+        } else if (a.kind == HTTPD_ACT_SHUTDOWN) {
+            net_shutdown_write(fd);
+        } else {
+            break;
+        }
+    }
     s->st.refused_503++;
     close(fd);
 }
@@ -226,6 +234,17 @@ static int setup(struct server *s, char *err)
     s->accepting = true;
     s->date_second = -1;
     refresh_date(s);
+    s->session = (struct httpd_session_config){
+        .max_head = cfg->max_head,
+        .max_body = cfg->max_body,
+        .max_output = cfg->max_output,
+        .header_timeout_ms = cfg->header_timeout_ms,
+        .body_timeout_ms = cfg->body_timeout_ms,
+        .idle_timeout_ms = cfg->idle_timeout_ms,
+        .linger_ms = HTTPD_LINGER_MS,
+        .record = cfg->record_socket != NULL,
+        .date = s->date,
+    };
     return 0;
 }
 

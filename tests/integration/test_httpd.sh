@@ -161,6 +161,17 @@ check "a head over --max-head: 431" pyq "$work/431.json" 'fin and fin[-1]["statu
 "$PY" -c 'import sys; b=b"x"*70000; sys.stdout.buffer.write(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % len(b) + b + b"\r\n0\r\n\r\n")' >"$work/big-chunked"
 "$probe" --quiet 200 "$A" "$work/big-chunked" >"$work/413.json" || true
 check "a chunked body over --max-body: 413" pyq "$work/413.json" 'fin and fin[-1]["status"]==413'
+# Issue 12: a chunk size past --max-body (ffffffffffffffff fits in 64 bits) is refused as
+# soon as its size line ends, not waited for until the body timeout (408).
+check "a chunk size past --max-body: 413 at once, before any chunk data" "$PY" -c '
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+for size in (b"ffffffffffffffff", b"10000"):
+    s = socket.create_connection((host, int(port)), 5)
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + size + b"\r\n")
+    s.settimeout(5)
+    r = s.recv(4096)
+    if not (r.startswith(b"HTTP/1.1 413 ") and b"Connection: close" in r): sys.exit(1)' "$A"
 
 echo "== slowloris: cut off with 408 while others are served"
 "$PY" -c '
