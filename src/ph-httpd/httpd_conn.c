@@ -177,7 +177,8 @@ static bool slice_is(struct ph_slice s, const char *lit)
     return s.len == n && memcmp(s.ptr, lit, n) == 0;
 }
 
-/* Routes one complete request: / (hello), /echo (the request as JSON), else 404. */
+/* Routes one complete request: / (hello), /echo (the request as JSON), else 404;
+ * with --echo-all, everything as /echo. */
 static void route(struct conn *c, const struct http_request *r, const uint8_t *body,
                   size_t body_len)
 {
@@ -188,13 +189,17 @@ static void route(struct conn *c, const struct http_request *r, const uint8_t *b
     int minor = r->minor_version;
     struct ph_slice path = target_path(r);
 
-    if (r->target_form == HTTP_TARGET_ASTERISK) {
+    /* --echo-all: a differential run wants every server's reading of every request,
+     * so no route may answer in its own way (docs/diff.md). */
+    bool echo = s->cfg->echo_all || slice_is(path, "/echo");
+
+    if (r->target_form == HTTP_TARGET_ASTERISK && !s->cfg->echo_all) {
         respond(c, 204, minor, r->keep_alive, NULL, "Allow: GET, HEAD, OPTIONS, POST, PUT\r\n",
                 NULL, 0, false, close);
-    } else if (r->target_form == HTTP_TARGET_AUTHORITY) {
+    } else if (r->target_form == HTTP_TARGET_AUTHORITY && !s->cfg->echo_all) {
         respond(c, 405, minor, r->keep_alive, "text/plain", "Allow: GET, HEAD\r\n",
                 LIT("405 Method Not Allowed: not a proxy\n"), head, close);
-    } else if (slice_is(path, "/echo")) {
+    } else if (echo) {
         struct byte_buf json = {0};
         http_json_request(&json, r, body, body_len);
         if (json.failed)
