@@ -246,9 +246,10 @@ void diff_mutate(const struct diff_seeds *sd, struct diff_rng *rng, struct diff_
 /* ---- the campaign's findings (main.c) and their report (diff_report.c) ------------- */
 
 struct diff_finding {
-    char key[320];    /* class|groups|ph-parse verdict: one finding per key */
+    char key[320];    /* class|server|ph-parse verdict: one finding per key */
     enum diff_class cls;
-    char groups[256]; /* "a,b / c / d": servers that agree, groups apart */
+    char server[DIFF_NAME_LEN]; /* the server that differs from ph-parse (the reference) */
+    char groups[256]; /* "a,b / c / d": on the reproducer, servers that agree, groups apart */
     char parse[48];   /* what ph-parse made of it: ok:N, incomplete or its error */
     struct diff_stream min; /* the minimized reproducer */
     size_t orig_len;

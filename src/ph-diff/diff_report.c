@@ -98,8 +98,10 @@ static void report_json(struct byte_buf *b, const struct diff_summary *s)
     byte_buf_puts(b, "\"findings\":[");
     for (size_t i = 0; i < s->nf; i++) {
         const struct diff_finding *f = &s->f[i];
-        byte_buf_printf(b, "%s{\"class\":\"%s\",\"groups\":", i ? "," : "",
+        byte_buf_printf(b, "%s{\"class\":\"%s\",\"server\":", i ? "," : "",
                         diff_class_name(f->cls));
+        str(b, f->server);
+        byte_buf_puts(b, ",\"groups\":");
         str(b, f->groups);
         byte_buf_puts(b, ",\"ph_parse\":");
         str(b, f->parse);
@@ -179,16 +181,17 @@ static void report_md(struct byte_buf *b, const struct diff_summary *s)
                                        : "agree on every kept finding");
     for (size_t k = 0; k < 4; k++) {
         byte_buf_printf(b, "\n## %s\n\n", diff_class_name(order[k]));
-        byte_buf_puts(b, "| reproducer | groups (agree within, differ between) | ph-parse | "
-                         "bytes | hits | what each server did |\n|---|---|---|---|---|---|\n");
+        byte_buf_puts(b, "| server | ph-parse | reproducer | bytes | hits | all servers on it "
+                         "(agree within, differ between) | what each server did |\n"
+                         "|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < s->nf; i++) {
             const struct diff_finding *f = &s->f[i];
             if (f->cls != order[k])
                 continue;
-            byte_buf_printf(b, "| [%s](%s)%s | %s | %s | ", f->file, f->file,
-                            f->min.npieces ? " (segmented)" : "", f->groups, f->parse);
+            byte_buf_printf(b, "| %s | %s | [%s](%s)%s | ", f->server, f->parse, f->file,
+                            f->file, f->min.npieces ? " (segmented)" : "");
             cell_bytes(b, f->min.data, f->min.len, 120);
-            byte_buf_printf(b, " | %llu | ", (unsigned long long)f->hits);
+            byte_buf_printf(b, " | %llu | %s | ", (unsigned long long)f->hits, f->groups);
             for (size_t v = 0; v < s->nservers; v++)
                 byte_buf_printf(b, "%s**%s**: %s", v ? "<br>" : "", s->servers[v].name,
                                 f->what[v]);

@@ -73,12 +73,29 @@ struct campaign {
 
 /* ---- evaluating one stream ---------------------------------------------------------- */
 
-/* Builds every server's view of s from its answers and classifies. Fills key (class |
- * groups | ph-parse verdict), groups and parse; returns the class. */
-static enum diff_class evaluate(struct campaign *c, const struct diff_stream *s,
-                                const struct diff_raw *raw, char *key, size_t keylen,
-                                char *groups, size_t glen, char *parse, size_t plen,
-                                int *group)
+/* What one stream showed: a key per server that differs from the reference (ph-parse,
+ * or the first server without it): "class|server|ph-parse verdict". A finding is one
+ * key: one kind of difference between one server and our parser. */
+struct eval {
+    char keys[DIFF_MAX_SERVERS][320];
+    size_t nkeys;
+    enum diff_class worst;
+    char groups[256]; /* every server, grouped by agreement, for the report */
+    char parse[48];
+};
+
+static bool eval_has(const struct eval *ev, const char *key)
+{
+    for (size_t i = 0; i < ev->nkeys; i++)
+        if (strcmp(ev->keys[i], key) == 0)
+            return true;
+    return false;
+}
+
+/* Builds every server's view of s from its answers and compares each with the
+ * reference's. */
+static void evaluate(struct campaign *c, const struct diff_stream *s, const struct diff_raw *raw,
+                     struct eval *ev)
 {
     bool head[DIFF_MAX_REQUESTS];
     size_t nhead = diff_head_flags(s->data, s->len, head, DIFF_MAX_REQUESTS);
@@ -94,31 +111,43 @@ static enum diff_class evaluate(struct campaign *c, const struct diff_stream *s,
         }
         sv->requests += c->views[i].nreq;
     }
-    if (pv == NULL) {
-        snprintf(parse, plen, "-");
-    } else if (pv->parse_error != NULL) {
-        snprintf(parse, plen, "%s", pv->parse_error);
-    } else {
-        /* not the count: one key for a kind of difference, however many requests */
-        snprintf(parse, plen, "%s", pv->end == DIFF_END_INCOMPLETE ? "incomplete" : "ok");
+    if (pv == NULL)
+        snprintf(ev->parse, sizeof(ev->parse), "-");
+    else if (pv->parse_error != NULL)
+        snprintf(ev->parse, sizeof(ev->parse), "%s", pv->parse_error);
+    else /* not the count: one key for a kind of difference, however many requests */
+        snprintf(ev->parse, sizeof(ev->parse), "%s",
+                 pv->end == DIFF_END_INCOMPLETE ? "incomplete" : "ok");
+    ev->nkeys = 0;
+    ev->worst = DIFF_SAME;
+    for (size_t i = 1; i < c->nservers; i++) {
+        enum diff_class cls = diff_compare(&c->quirks, c->servers[0].name, &c->views[0],
+                                           c->servers[i].name, &c->views[i]);
+        if (cls == DIFF_SAME)
+            continue;
+        if (cls > ev->worst)
+            ev->worst = cls;
+        snprintf(ev->keys[ev->nkeys++], sizeof(ev->keys[0]), "%s|%s|%s", diff_class_name(cls),
+                 c->servers[i].name, ev->parse);
     }
-    enum diff_class cls = diff_partition(&c->quirks, c->servers, c->views, c->nservers, group);
-    size_t o = 0;
-    groups[0] = '\0';
+    ev->groups[0] = '\0';
+    if (ev->nkeys == 0)
+        return;
+    int group[DIFF_MAX_SERVERS];
+    diff_partition(&c->quirks, c->servers, c->views, c->nservers, group);
+    size_t o = 0, glen = sizeof(ev->groups);
     for (int g = 0; g < (int)c->nservers; g++) {
         bool first = true;
         for (size_t i = 0; i < c->nservers; i++) {
             if (group[i] != g)
                 continue;
-            o += (size_t)snprintf(groups + o, o < glen ? glen - o : 0, "%s%s",
+            o += (size_t)snprintf(ev->groups + o, o < glen ? glen - o : 0, "%s%s",
                                   first ? (g ? " / " : "") : ",", c->servers[i].name);
             first = false;
             if (o >= glen)
                 o = glen - 1;
         }
     }
-    snprintf(key, keylen, "%s|%s|%s", diff_class_name(cls), groups, parse);
-    return cls;
 }
 
 /* One line per server: what it did with the stream (for the report). */
@@ -156,9 +185,8 @@ struct batch {
     struct campaign *c;
     struct diff_stream *s;
     size_t n, next;
-    char (*wants)[320]; /* the key stream i should show */
+    char (*wants)[320]; /* a key stream i should show */
     bool *ok;           /* ok[i]: stream i showed it */
-    char (*keys)[320];  /* the key stream i showed */
     struct diff_finding **describe; /* fill describe[i]->what from stream i */
 };
 
@@ -177,17 +205,16 @@ static void batch_done(void *arg, void *tag, const struct diff_stream *s,
 {
     struct batch *b = arg;
     size_t i = (uintptr_t)tag;
-    char key[320], groups[256], parse[48];
-    int group[DIFF_MAX_SERVERS];
-    evaluate(b->c, s, raw, key, sizeof(key), groups, sizeof(groups), parse, sizeof(parse),
-             group);
+    static struct eval ev;
+    evaluate(b->c, s, raw, &ev);
     if (b->ok != NULL)
-        b->ok[i] = strcmp(key, b->wants[i]) == 0;
-    if (b->keys != NULL)
-        snprintf(b->keys[i], sizeof(b->keys[i]), "%s", key);
-    if (b->describe != NULL)
+        b->ok[i] = eval_has(&ev, b->wants[i]);
+    if (b->describe != NULL) {
+        struct diff_finding *f = b->describe[i];
         for (size_t k = 0; k < b->c->nservers; k++)
-            describe(&b->c->views[k], b->describe[i]->what[k], sizeof(b->describe[i]->what[k]));
+            describe(&b->c->views[k], f->what[k], sizeof(f->what[k]));
+        snprintf(f->groups, sizeof(f->groups), "%s", ev.nkeys ? ev.groups : "(all agree now)");
+    }
 }
 
 static int run_batch(struct campaign *c, struct batch *b, const struct diff_engine_opts *o)
@@ -446,21 +473,25 @@ static void keep(struct campaign *c, struct diff_finding *f)
         if (strncmp(f->key, diff_class_name((enum diff_class)k), (size_t)(bar1 - f->key)) == 0 &&
             strlen(diff_class_name((enum diff_class)k)) == (size_t)(bar1 - f->key))
             f->cls = (enum diff_class)k;
-    snprintf(f->groups, sizeof(f->groups), "%.*s", (int)(bar2 - bar1 - 1), bar1 + 1);
+    snprintf(f->server, sizeof(f->server), "%.*s", (int)(bar2 - bar1 - 1), bar1 + 1);
     snprintf(f->parse, sizeof(f->parse), "%s", bar2 + 1);
     /* The expectation row it shows: SERVER apart from ph-parse, which read it as listed,
      * and one of them accepting what the other does not (or reading further). */
     f->expected = -1;
     for (size_t e = 0; e < c->nexpect && f->expected < 0; e++) {
-        int gs = group_of(f->groups, c->expect[e].server), gp = group_of(f->groups, "ph-parse");
-        if (strcmp(f->parse, c->expect[e].parse) == 0 && gs >= 0 && gp >= 0 && gs != gp &&
+        if (strcmp(f->parse, c->expect[e].parse) == 0 && strcmp(f->server, c->expect[e].server) == 0 &&
             (f->cls == DIFF_BOUNDARY || f->cls == DIFF_ACCEPT_VS_REJECT)) {
             f->expected = (int)e;
             c->expect[e].seen++;
         }
     }
-    if (c->must_a >= 0 && group_of(f->groups, c->servers[c->must_a].name) !=
-                              group_of(f->groups, c->servers[c->must_b].name))
+    /* --must-agree A,B: a finding of either against the other (one of them is the
+     * reference), or the reproducer's groups put them apart. */
+    if (c->must_a >= 0 &&
+        ((strcmp(f->server, c->servers[c->must_a].name) == 0 && c->must_b == 0) ||
+         (strcmp(f->server, c->servers[c->must_b].name) == 0 && c->must_a == 0) ||
+         group_of(f->groups, c->servers[c->must_a].name) !=
+             group_of(f->groups, c->servers[c->must_b].name)))
         c->must_failed = true;
     snprintf(f->file, sizeof(f->file), "findings/%s-%03zu", diff_class_name(f->cls),
              (size_t)(f - c->f) + 1);
@@ -473,8 +504,8 @@ static void keep(struct campaign *c, struct diff_finding *f)
         !store_client_send_nowait(c->store, "http_request", STORE_KIND_QUEUE, f->min.data,
                                   f->min.len))
         c->dropped++;
-    fprintf(stderr, "ph-diff: %6.1fs  %-16s %s  [%s]  %zu -> %zu bytes\n", f->first_s,
-            diff_class_name(f->cls), f->groups, f->parse, f->orig_len, f->min.len);
+    fprintf(stderr, "ph-diff: %6.1fs  %-16s %-12s [%s]  %zu -> %zu bytes  (%s)\n", f->first_s,
+            diff_class_name(f->cls), f->server, f->parse, f->orig_len, f->min.len, f->groups);
 }
 
 /* After a round: confirm every candidate at once with the longer quiet time; the ones
@@ -486,17 +517,18 @@ static void settle(struct campaign *c)
         return;
     struct diff_stream *s = malloc(c->ncand * sizeof(*s));
     char(*keys)[320] = calloc(c->ncand, sizeof(*keys));
-    struct diff_finding **fresh = calloc(c->ncand, sizeof(*fresh));
-    size_t nfresh = 0;
-    if (s == NULL || keys == NULL || fresh == NULL)
+    bool *ok = calloc(c->ncand, sizeof(*ok));
+    if (s == NULL || keys == NULL || ok == NULL)
         goto out;
-    for (size_t i = 0; i < c->ncand; i++)
+    for (size_t i = 0; i < c->ncand; i++) {
         s[i] = c->cand[i].s;
-    struct batch b = {.s = s, .n = c->ncand, .keys = keys};
+        snprintf(keys[i], sizeof(keys[i]), "%s", c->cand[i].key);
+    }
+    struct batch b = {.s = s, .n = c->ncand, .wants = keys, .ok = ok};
     run_batch(c, &b, &c->confirm_opts);
     for (size_t i = 0; i < c->ncand; i++) {
         struct candidate *cand = &c->cand[i];
-        if (strcmp(keys[i], cand->key) == 0 && find(c, cand->key) == NULL &&
+        if (ok[i] && find(c, cand->key) == NULL &&
             c->nf < DIFF_MAX_FINDINGS) {
             struct diff_finding *f = &c->f[c->nf++];
             memset(f, 0, sizeof(*f));
@@ -505,7 +537,6 @@ static void settle(struct campaign *c)
             f->min = cand->s;
             f->hits = 1;
             f->first_s = (double)(net_now_ms() - c->start_ms) / 1000.0;
-            fresh[nfresh++] = f;
             continue;
         }
         c->refuted_total++;
@@ -520,7 +551,7 @@ static void settle(struct campaign *c)
     }
 out:
     c->ncand = 0;
-    free(s), free(keys), free(fresh);
+    free(s), free(keys), free(ok);
 }
 
 /* ---- the fuzzing rounds ---------------------------------------------------------------- */
@@ -547,13 +578,12 @@ static void fuzz_done(void *arg, void *tag, const struct diff_stream *s,
                       const struct diff_raw *raw)
 {
     struct campaign *c = arg;
-    char key[320], groups[256], parse[48];
-    int group[DIFF_MAX_SERVERS];
+    static struct eval ev;
     (void)tag;
-    enum diff_class cls =
-        evaluate(c, s, raw, key, sizeof(key), groups, sizeof(groups), parse, sizeof(parse), group);
+    evaluate(c, s, raw, &ev);
     if (c->replay) {
-        printf("%s\t%s\t%s\t%s\n", s->origin, diff_class_name(cls), groups, parse);
+        printf("%s\t%s\t%s\t%s\n", s->origin, diff_class_name(ev.worst),
+               ev.nkeys ? ev.groups : "(all agree)", ev.parse);
         for (size_t i = 0; i < c->nservers; i++) {
             char what[400];
             describe(&c->views[i], what, sizeof(what));
@@ -561,23 +591,26 @@ static void fuzz_done(void *arg, void *tag, const struct diff_stream *s,
         }
         return;
     }
-    if (cls == DIFF_SAME)
-        return;
-    struct diff_finding *f = find(c, key);
-    if (f != NULL) {
-        f->hits++;
-        return;
+    bool fresh = false;
+    for (size_t k = 0; k < ev.nkeys; k++) {
+        const char *key = ev.keys[k];
+        struct diff_finding *f = find(c, key);
+        if (f != NULL) {
+            f->hits++;
+            continue;
+        }
+        struct refuted *r = find_refuted(c, key);
+        if ((r != NULL && r->n >= DIFF_MAX_REFUTED) || is_candidate(c, key) ||
+            c->ncand == DIFF_MAX_CANDIDATES)
+            continue;
+        struct candidate *cand = &c->cand[c->ncand++];
+        snprintf(cand->key, sizeof(cand->key), "%s", key);
+        cand->s = *s;
+        c->ncand_total++;
+        fresh = true;
     }
-    struct refuted *r = find_refuted(c, key);
-    if ((r != NULL && r->n >= DIFF_MAX_REFUTED) || is_candidate(c, key) ||
-        c->ncand == DIFF_MAX_CANDIDATES)
-        return;
-    struct candidate *cand = &c->cand[c->ncand++];
-    snprintf(cand->key, sizeof(cand->key), "%s", key);
-    cand->s = *s;
-    c->ncand_total++;
-    /* A discrepancy is worth more mutation: it joins the seeds (bounded). */
-    if (c->seeds.n < 4096)
+    /* A new discrepancy is worth more mutation: it joins the seeds (bounded). */
+    if (fresh && c->seeds.n < 4096)
         diff_seeds_add(&c->seeds, s->data, s->len, "found");
 }
 
