@@ -186,6 +186,7 @@ enum diff_quirk_rule {
     QUIRK_REFRAMES_BODY,    /* Content-Length/Transfer-Encoding are its own: compare bodies */
     QUIRK_EXCLUDE_STATUS,   /* this status says nothing about parsing: stop comparing there */
     QUIRK_UNFOLD,           /* obs-fold (CRLF + SP/HTAB) in a value compares as one SP */
+    QUIRK_ANY_ORDER,        /* the order of the fields is its own (a proxy writes some first) */
 };
 
 struct diff_quirk {

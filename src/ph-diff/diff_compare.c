@@ -44,6 +44,7 @@ static const struct {
     {"reframes-body", QUIRK_REFRAMES_BODY, false},
     {"exclude-status", QUIRK_EXCLUDE_STATUS, true},
     {"unfold", QUIRK_UNFOLD, false},
+    {"any-order", QUIRK_ANY_ORDER, false},
 };
 
 int diff_quirks_load(const char *path, struct diff_quirks *qs, char *err, size_t errlen)
@@ -104,7 +105,7 @@ static bool applies(const struct diff_quirk *q, const char *name)
 
 /* The rules in force between two servers: those of either. */
 struct norm {
-    bool header_case, ignore_version, trim, join, reframes, unfold;
+    bool header_case, ignore_version, trim, join, reframes, unfold, any_order;
     const char *drop[DIFF_MAX_QUIRKS];
     size_t ndrop;
 };
@@ -124,6 +125,7 @@ static void norm_for(const struct diff_quirks *qs, const char *a, const char *b,
         case QUIRK_JOIN_DUPLICATES: n->join = true; break;
         case QUIRK_REFRAMES_BODY: n->reframes = true; break;
         case QUIRK_UNFOLD: n->unfold = true; break;
+        case QUIRK_ANY_ORDER: n->any_order = true; break;
         case QUIRK_DROP_HEADER: n->drop[n->ndrop++] = q->arg; break;
         case QUIRK_EXCLUDE_STATUS: break;
         }
@@ -194,6 +196,36 @@ static bool names_eq(const struct norm *n, struct ph_slice a, struct ph_slice b)
                           : memcmp(a.ptr, b.ptr, a.len) == 0;
 }
 
+/* Sorts the fields of a normalized list (entries end with 0x01): insertion sort of at
+ * most 256 entries, compared as bytes. */
+static int entry_cmp(const uint8_t *a, size_t la, const uint8_t *b, size_t lb)
+{
+    int c = memcmp(a, b, la < lb ? la : lb);
+    return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+static void sort_fields(struct byte_buf *out)
+{
+    size_t off[256], len[256], n = 0;
+    for (size_t i = 0, start = 0; i < out->len && n < 256; i++)
+        if (out->data[i] == 1) {
+            off[n] = start, len[n++] = i + 1 - start;
+            start = i + 1;
+        }
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && entry_cmp(out->data + off[k - 1], len[k - 1],
+                                              out->data + off[k], len[k]) > 0; k--) {
+            size_t t = off[k]; off[k] = off[k - 1]; off[k - 1] = t;
+            t = len[k]; len[k] = len[k - 1]; len[k - 1] = t;
+        }
+    static struct byte_buf tmp;
+    tmp.len = 0;
+    for (size_t i = 0; i < n; i++)
+        byte_buf_append(&tmp, out->data + off[i], len[i]);
+    if (!tmp.failed && tmp.len == out->len)
+        memcpy(out->data, tmp.data, tmp.len);
+}
+
 /* The field list of r, normalized, as name 0x00 value 0x01 ... */
 static void fields_norm(const struct diff_view *v, const struct diff_request *r,
                         const struct norm *n, struct byte_buf *out)
@@ -218,6 +250,8 @@ static void fields_norm(const struct diff_view *v, const struct diff_request *r,
         }
         byte_buf_putc(out, 1);
     }
+    if (n->any_order)
+        sort_fields(out);
 }
 
 static bool slice_eq(struct ph_slice a, struct ph_slice b)

@@ -69,6 +69,7 @@ struct campaign {
     struct store_client *store;
     bool replay;
     bool minimize;
+    int dead; /* a server that refused a connection during the run, or -1 */
 };
 
 /* ---- evaluating one stream ---------------------------------------------------------- */
@@ -120,6 +121,12 @@ static void evaluate(struct campaign *c, const struct diff_stream *s, const stru
                  pv->end == DIFF_END_INCOMPLETE ? "incomplete" : "ok");
     ev->nkeys = 0;
     ev->worst = DIFF_SAME;
+    /* A server that refuses connections has died (or never ran): no finding is its. */
+    for (size_t i = 0; i < c->nservers; i++)
+        if (c->servers[i].kind != DIFF_KIND_INPROCESS && raw[i].refused) {
+            c->dead = (int)i;
+            return;
+        }
     for (size_t i = 1; i < c->nservers; i++) {
         enum diff_class cls = diff_compare(&c->quirks, c->servers[0].name, &c->views[0],
                                            c->servers[i].name, &c->views[i]);
@@ -662,12 +669,18 @@ static int campaign_run(struct campaign *c)
         c->fuzz_ms += net_now_ms() - t0;
         settle(c);
         now = net_now_ms();
-        if (c->seeds_only || c->replay || now >= c->fuzz_end_ms || c->streams >= c->max_streams)
+        if (c->seeds_only || c->replay || now >= c->fuzz_end_ms || c->streams >= c->max_streams ||
+            c->dead >= 0)
             break;
         if (now - fuzz_start > 0 && c->streams > 0)
             fprintf(stderr, "ph-diff: %5.0fs  %llu streams, %.0f/s while fuzzing, %zu findings\n",
                     (double)(now - c->start_ms) / 1000.0, (unsigned long long)c->streams,
                     c->fuzz_ms ? 1000.0 * (double)c->streams / (double)c->fuzz_ms : 0.0, c->nf);
+    }
+    if (c->dead >= 0) {
+        fprintf(stderr, "ph-diff: server %s at %s refuses connections: it died (see its log); "
+                        "stopping\n", c->servers[c->dead].name, c->servers[c->dead].addr);
+        return -1;
     }
     if (!c->replay)
         finish(c);
@@ -781,6 +794,7 @@ int main(int argc, char **argv)
                                             .gap_ms = 1, .connect_ms = 3000};
     c.must_a = c.must_b = -1;
     c.minimize = true;
+    c.dead = -1;
     c.out_dir = "build/diff";
     c.max_streams = UINT64_MAX;
     const char *quirks = "tests/diff/quirks.tsv", *dict = NULL, *expect = NULL, *store = NULL;

@@ -40,6 +40,7 @@ const server = http.createServer((req, res) => {
 // listeners Node would close the connection in silence. What llhttp parsed is echoed on
 // the raw socket, and the connection ends: the bytes after the head are the tunnel's.
 function tunnel(req, socket) {
+  socket.on("error", () => {}); // a client gone early must not end the server
   const json = echo(req, Buffer.alloc(0));
   socket.end("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
     Buffer.byteLength(json) + "\r\nConnection: close\r\n\r\n" + json, "latin1");
