@@ -11,6 +11,8 @@
 #                                                   ph-httpd vs nginx (one worker) under wrk
 #     ci/bench.sh chao [--rounds N] [--seconds S]   CHAO decode rate; ph-chao serve's ring vs
 #                                                   recvmsg over a veth pair (root)
+#     ci/bench.sh diff [--seconds S]                request streams/s through ph-diff, each
+#                                                   server alone and all together (ci/bench_diff.sh)
 #
 # Each area builds what it measures in build/bench (Release, -O2, no sanitizers, no tests),
 # runs the contenders interleaved for N rounds (default 5, at least 3) and prints the median
@@ -46,6 +48,8 @@ usage: ci/bench.sh AREA [--rounds N] [--quick] [--no-callgrind] [--targets a,b]
         chao   the CHAO core's decode rate, and frames/s ph-chao serve receives over a veth
                pair between two namespaces, TPACKET_V3 ring vs recvmsg, with and without
                RPS, with drops (ci/bench_chao.sh: --rounds N, --seconds S; root)
+        diff   request streams/s through ph-diff: every server alone, then all together,
+               and which one limits the rate (ci/bench_diff.sh: --seconds S)
   --rounds N   interleaved rounds per input, N >= 3 (default 5); medians are reported
   --quick      store: shorter loads and a 200000-case burst instead of 1 million
   --targets a,b  fuzz: only these targets (names of harness/fuzz_<name>.c), to iterate
@@ -993,6 +997,7 @@ main() {
     # httpd has options of its own and lives in its own script
     [ "$area" = httpd ] && exec "$ROOT/ci/bench_httpd.sh" "$@"
     [ "$area" = chao ] && exec "$ROOT/ci/bench_chao.sh" "$@"
+    [ "$area" = diff ] && exec "$ROOT/ci/bench_diff.sh" "$@"
     while [ $# -gt 0 ]; do
         case $1 in
         --rounds)

@@ -80,37 +80,52 @@ int net_tcp_listen(const char *spec, int backlog, char *err)
     return fd;
 }
 
-int net_tcp_connect_addr(const struct addrinfo *ai, int timeout_ms, char *err)
+int net_tcp_connect_start(const struct addrinfo *ai, char *err)
 {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                     ai->ai_protocol);
     if (fd < 0)
         return net_fail(err, "socket", errno);
-    int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-    if (rc != 0 && errno != EINPROGRESS && errno != EINTR)
+    /* Note that connect() interrupted by a signal goes on in the background, as if
+     * EINPROGRESS: the caller waits for writability either way, then asks SO_ERROR. */
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS &&
+        errno != EINTR)
         return net_fail_close(fd, err, "connect");
-    if (rc != 0) {
-        /* Note that connect() interrupted by a signal goes on in the background, as if
-         * EINPROGRESS: wait for writability either way, then ask SO_ERROR. */
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-        int n;
-        do {
-            n = poll(&p, 1, timeout_ms);
-        } while (n < 0 && errno == EINTR);
-        if (n < 0)
-            return net_fail_close(fd, err, "poll");
-        if (n == 0) {
-            errno = ETIMEDOUT;
-            return net_fail_close(fd, err, "connect");
-        }
-        int so_error = 0;
-        socklen_t len = sizeof(so_error);
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0)
-            return net_fail_close(fd, err, "getsockopt(SO_ERROR)");
-        if (so_error != 0) {
-            errno = so_error;
-            return net_fail_close(fd, err, "connect");
-        }
+    return fd;
+}
+
+int net_tcp_connect_result(int fd, char *err)
+{
+    int so_error = 0;
+    socklen_t len = sizeof(so_error);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0)
+        return net_fail(err, "getsockopt(SO_ERROR)", errno);
+    if (so_error != 0)
+        return net_fail(err, "connect", so_error);
+    return 0;
+}
+
+int net_tcp_connect_addr(const struct addrinfo *ai, int timeout_ms, char *err)
+{
+    int fd = net_tcp_connect_start(ai, err);
+    if (fd < 0)
+        return -1;
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    int n;
+    do {
+        n = poll(&p, 1, timeout_ms);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return net_fail_close(fd, err, "poll");
+    if (n == 0) {
+        errno = ETIMEDOUT;
+        return net_fail_close(fd, err, "connect");
+    }
+    if (net_tcp_connect_result(fd, err) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
     }
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)

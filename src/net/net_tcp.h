@@ -32,6 +32,15 @@ int net_tcp_listen(const char *spec, int backlog, char *err);
  * err set. */
 int net_tcp_connect_addr(const struct addrinfo *ai, int timeout_ms, char *err);
 
+/* Starts a connect to one resolved address without waiting: a non-blocking fd whose
+ * connect is under way (or done, on loopback). Wait for NET_WRITABLE, then ask
+ * net_tcp_connect_result. Returns the fd or -1 with errno and err set. */
+int net_tcp_connect_start(const struct addrinfo *ai, char *err);
+
+/* How a started connect ended (SO_ERROR). Returns 0, or -1 with errno (ECONNREFUSED, ...)
+ * and err set; the fd stays open either way. */
+int net_tcp_connect_result(int fd, char *err);
+
 /* Writes the local address of fd as "HOST:PORT" ("[V6]:PORT") into out. Returns 0 or -1. */
 int net_tcp_local_name(int fd, char *out, size_t outlen, char *err);
 

@@ -35,6 +35,7 @@ struct httpd_config {
     bool full_503; /* at max_conns: answer 503 instead of letting accepts wait */
     unsigned header_timeout_ms, body_timeout_ms, idle_timeout_ms, drain_ms;
     const char *record_socket; /* NULL: no --record */
+    bool echo_all; /* --echo-all: every request is answered as /echo (ph-diff's contract) */
     bool verbose;
 };
 

@@ -101,7 +101,8 @@ static bool slice_is(struct ph_slice s, const char *lit)
 }
 
 /* Routes one complete request: / (hello), /echo (the request as JSON), OPTIONS * (204),
- * else 404; queues the answer the session makes of it. */
+ * else 404; with --echo-all, everything as /echo. Queues the answer the session makes
+ * of it. */
 static void route(struct conn *c, const struct http_request *r, const uint8_t *body,
                   size_t body_len)
 {
@@ -110,15 +111,18 @@ static void route(struct conn *c, const struct http_request *r, const uint8_t *b
     struct ph_slice path = target_path(r);
     struct httpd_response resp = {.status = 404, .content_type = "text/plain"};
     struct byte_buf json = {0};
+    /* --echo-all: a differential run wants every server's reading of every request,
+     * so no route may answer in its own way (docs/diff.md). */
+    bool echo_all = c->s->cfg->echo_all;
 
-    if (r->target_form == HTTP_TARGET_ASTERISK) {
+    if (r->target_form == HTTP_TARGET_ASTERISK && !echo_all) {
         resp = (struct httpd_response){.status = 204,
                                        .extra = "Allow: GET, HEAD, OPTIONS, POST, PUT\r\n"};
-    } else if (r->target_form == HTTP_TARGET_AUTHORITY) {
+    } else if (r->target_form == HTTP_TARGET_AUTHORITY && !echo_all) {
         resp.status = 405;
         resp.extra = "Allow: GET, HEAD\r\n";
         SET_BODY(resp, "405 Method Not Allowed: not a proxy\n");
-    } else if (slice_is(path, "/echo")) {
+    } else if (echo_all || slice_is(path, "/echo")) {
         http_json_request(&json, r, body, body_len);
         resp = (struct httpd_response){.status = 200, .content_type = "application/json",
                                        .body = json.data, .body_len = json.len};

@@ -36,6 +36,9 @@ static void usage(FILE *out)
             "  --record SOCKET        mirror each request's raw bytes into ph-store at SOCKET\n"
             "                         as target %s, never waiting (dropped and counted when\n"
             "                         the store is busy)\n"
+            "  --echo-all             answer every accepted request, whatever its target or\n"
+            "                         method, as /echo does (the echo contract of ph-diff,\n"
+            "                         docs/diff.md)\n"
             "  -v, --verbose          log every error response\n"
             "\n"
             "SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit 0.\n"
@@ -83,6 +86,7 @@ int main(int argc, char **argv)
         OPT_MAX_OUTPUT,
         OPT_DRAIN_TIMEOUT,
         OPT_RECORD,
+        OPT_ECHO_ALL,
     };
     static const struct option options[] = {
         {"listen", required_argument, NULL, 'l'},
@@ -96,6 +100,7 @@ int main(int argc, char **argv)
         {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
         {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
         {"record", required_argument, NULL, OPT_RECORD},
+        {"echo-all", no_argument, NULL, OPT_ECHO_ALL},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -145,6 +150,9 @@ int main(int argc, char **argv)
             break;
         case OPT_RECORD:
             cfg.record_socket = optarg;
+            break;
+        case OPT_ECHO_ALL:
+            cfg.echo_all = true;
             break;
         case 'v':
             cfg.verbose = true;

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# ci/bench.sh diff [--seconds S]: request streams per second through ph-diff (ci/diff.sh,
+# no minimization), every server alone and then all of them together, built with -O2 in
+# build/bench. Prints per server its rate alone, its mean connection time and how often
+# it finished a stream last in the run with all servers (the one that limits the rate),
+# with the load average around the run: other work on the machine moves these figures.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PATH=/usr/bin:$PATH
+seconds=10
+while [ $# -gt 0 ]; do
+    case $1 in
+    --seconds) seconds=$2; shift 2 ;;
+    *) echo "usage: ci/bench.sh diff [--seconds S]" >&2; exit 64 ;;
+    esac
+done
+cd "$ROOT"
+BUILD=build/bench
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-O2 -DPH_BUILD_TESTS=OFF \
+    -DPH_SANITIZE= >/dev/null
+cmake --build "$BUILD" -j2 --target ph-diff ph-httpd ph-store >/dev/null
+out=$(mktemp -d /tmp/ph-bench-diff.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+
+# One run; prints "rate" from the report.
+run() {
+    local name=$1 servers=$2
+    "$ROOT/ci/diff.sh" --time "$seconds" --servers "$servers" --bin "$BUILD/bin" \
+        --out "$out/$name" -- --no-minimize >"$out/$name.log" 2>&1 || true
+    python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["streams_per_second"])' \
+        "$out/$name/report.json"
+}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-12s %10s\n' server "streams/s alone"
+for s in httpd node python nginx nginx-proxy; do
+    printf '%-12s %10s\n' "$s" "$(run "$s" "$s")"
+done
+load0=$(cut -d' ' -f1 /proc/loadavg)
+all=$(run all httpd,node,python,nginx,nginx-proxy)
+echo "all servers together: $all streams/s (load average $load0 -> $(cut -d' ' -f1 /proc/loadavg))"
+python3 - "$out/all/report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("%-12s %12s %14s %8s" % ("server", "mean conn ms", "finished last", "errors"))
+for s in r["servers"]:
+    if s["kind"] == "in-process":
+        continue
+    print("%-12s %12.1f %14d %8d" % (s["name"], s["mean_connection_ms"], s["finished_last"], s["errors"]))
+slow = max((s for s in r["servers"] if s["kind"] != "in-process"), key=lambda s: s["finished_last"])
+print("limits the rate: %s (finished %d of %d streams last)" % (
+    slow["name"], slow["finished_last"], r["streams"] + r["seed_streams"]))
+PY
