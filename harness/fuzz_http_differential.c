@@ -445,6 +445,10 @@ static bool peer_stricter_head(const struct http_request *req, const struct peer
                data[p->error_pos] == '\t';
     case HPE_INVALID_METHOD: /* llhttp knows a fixed list; any token is a method */
         return !peer_knows_method(req->method);
+    case HPE_INVALID_CONSTANT:
+        /* An RTSP method (SETUP, PLAY, ...) llhttp reads as one and then refuses at
+         * "HTTP/": to RFC 9110 9.1 it is a token like any other. */
+        return !peer_knows_method(req->method);
     case HPE_UNEXPECTED_CONTENT_LENGTH: /* RFC 9110 8.6 allows identical repeats */
         return req->framing == HTTP_FRAMING_LENGTH;
     case HPE_INVALID_TRANSFER_ENCODING: /* RFC 9110 5.6.1: empty list elements are allowed */
