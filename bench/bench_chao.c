@@ -19,6 +19,7 @@
 #include "chao/chao.h"
 #include "net/net_packet.h"
 #include "net/net_socket.h"
+#include "util/cli_num.h"
 
 static double now_s(void)
 {
@@ -125,12 +126,17 @@ int main(int argc, char **argv)
     double seconds = 1.0, rate = 0;
     const char *iface = NULL;
     for (int i = 2; i + 1 < argc; i += 2) {
+        bool ok = true;
         if (strcmp(argv[i], "--seconds") == 0)
-            seconds = strtod(argv[i + 1], NULL);
+            ok = cli_parse_double(argv[i + 1], 1e-3, 1e6, &seconds);
         else if (strcmp(argv[i], "--iface") == 0)
             iface = argv[i + 1];
         else if (strcmp(argv[i], "--rate") == 0)
-            rate = strtod(argv[i + 1], NULL);
+            ok = cli_parse_double(argv[i + 1], 0, 1e9, &rate);
+        else
+            ok = false;
+        if (!ok)
+            argc = 0; /* a bad flag or value: fall through to the usage line */
     }
     if (argc >= 2 && strcmp(argv[1], "decode") == 0)
         return cmd_decode(seconds);

@@ -55,6 +55,7 @@ int phr_sse42_parse_request(const char *buf, size_t len, const char **method,
 
 #ifdef PH_BENCH_LLHTTP
 #include "bench_http_llhttp.h"
+#include "util/cli_num.h"
 #endif
 
 #define EXIT_USAGE 64   /* sysexits.h EX_USAGE */
@@ -749,19 +750,16 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end;
 
         if (strcmp(arg, "--parser") == 0 && val) {
             parser = val;
             i++;
         } else if (strcmp(arg, "--seconds") == 0 && val) {
-            seconds = strtod(val, &end);
-            if (*end != '\0' || !(seconds > 0))
+            if (!cli_parse_double(val, 1e-3, 1e6, &seconds))
                 usage();
             i++;
         } else if (strcmp(arg, "--iters") == 0 && val) {
-            fixed_iters = strtoull(val, &end, 10);
-            if (*end != '\0' || fixed_iters == 0)
+            if (!cli_parse_u64(val, 1, UINT64_MAX, &fixed_iters))
                 usage();
             i++;
         } else if (strcmp(arg, "--verbose") == 0) {

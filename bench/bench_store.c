@@ -59,6 +59,7 @@
 #include "net/net_socket.h"
 #include "store/store.h"
 #include "store_client/store_client.h"
+#include "util/cli_num.h"
 
 #define EXIT_USAGE 64 /* sysexits.h EX_USAGE */
 
@@ -687,10 +688,8 @@ static void usage(void)
 
 static uint64_t parse_count(const char *s, uint64_t min, uint64_t max)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max)
+    uint64_t v;
+    if (!cli_parse_u64(s, min, max, &v))
         usage();
     return v;
 }
@@ -743,9 +742,7 @@ int main(int argc, char **argv)
         } else if (strcmp(arg, "--cases") == 0) {
             l.cases = parse_count(val, 1, UINT64_MAX);
         } else if (strcmp(arg, "--seconds") == 0) {
-            char *end;
-            l.seconds = strtod(val, &end);
-            if (*end != '\0' || !(l.seconds > 0))
+            if (!cli_parse_double(val, 1e-3, 1e6, &l.seconds))
                 usage();
         } else if (strcmp(arg, "--max-case") == 0) {
             l.max_case = (size_t)parse_count(val, 1, STORE_MAX_CASE_LIMIT);

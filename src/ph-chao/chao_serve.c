@@ -272,7 +272,7 @@ int chao_serve(const struct chao_opts *opts)
     }
     if (opts->record != NULL) {
         /* Recording is a side job: without a store the server still serves. */
-        char rerr[256];
+        char rerr[NET_ERR_LEN];
         s.record = store_client_connect(opts->record, geteuid(), true, SERVE_MAX_FRAME, rerr);
         if (s.record == NULL)
             fprintf(stderr, "ph-chao serve: --record: %s: not recording\n", rerr);

@@ -18,6 +18,7 @@
 #include "net/net_tcp.h"
 #include "store_client/store_client.h"
 #include "util/file_io.h"
+#include "util/cli_num.h"
 
 #define DIFF_ROUND_MS 2000u        /* fuzzing between two confirm/minimize steps */
 #define DIFF_MAX_FINDINGS 512      /* kept; more keys are counted, not kept */
@@ -226,7 +227,7 @@ static void batch_done(void *arg, void *tag, const struct diff_stream *s,
 
 static int run_batch(struct campaign *c, struct batch *b, const struct diff_engine_opts *o)
 {
-    char err[256];
+    char err[NET_ERR_LEN];
     b->c = c;
     b->next = 0;
     if (diff_engine_run(c->servers, c->nservers, o, batch_next, batch_done, b, err,
@@ -651,7 +652,7 @@ static void finish(struct campaign *c)
 
 static int campaign_run(struct campaign *c)
 {
-    char err[256];
+    char err[NET_ERR_LEN];
     c->start_ms = net_now_ms();
     uint64_t fuzz_start = c->start_ms;
     /* Fuzzing gets DIFF_FUZZ_SHARE of the time, minimizing the rest. */
@@ -776,17 +777,6 @@ static int load_expect(struct campaign *c, const char *path)
     return 0;
 }
 
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     static struct campaign c;
@@ -801,7 +791,7 @@ int main(int argc, char **argv)
     const char *must = NULL;
     const char *seed_dirs[16];
     size_t nseed_dirs = 0;
-    unsigned long long seconds = 60, v, seed = 1, confirm_quiet = 150;
+    uint64_t seconds = 60, v, seed = 1, confirm_quiet = 150;
     bool parse = true;
     enum {
         O_ECHO = 256, O_SERVER, O_NO_PARSE, O_SEEDS, O_DICT, O_QUIRKS, O_EXPECT, O_MUST, O_OUT,
@@ -860,31 +850,31 @@ int main(int argc, char **argv)
         case O_EXPECT: expect = optarg; break;
         case O_MUST: must = optarg; break;
         case O_OUT: c.out_dir = optarg; break;
-        case O_TIME: bad = parse_uint(optarg, 7 * 86400, &seconds); break;
+        case O_TIME: bad = !cli_parse_u64(optarg, 0, 7 * 86400, &seconds); break;
         case O_MAX:
-            bad = parse_uint(optarg, UINT64_MAX, &v);
+            bad = !cli_parse_u64(optarg, 0, UINT64_MAX, &v);
             c.max_streams = v;
             break;
         case O_SEEDS_ONLY: c.seeds_only = true; break;
         case O_REPLAY: c.replay = c.seeds_only = true; break;
         case O_INFLIGHT:
-            bad = parse_uint(optarg, 512, &v) || v == 0;
+            bad = !cli_parse_u64(optarg, 0, 512, &v) || v == 0;
             c.fuzz_opts.inflight = (unsigned)v;
             break;
         case O_QUIET:
-            bad = parse_uint(optarg, 60000, &v) || v == 0;
+            bad = !cli_parse_u64(optarg, 0, 60000, &v) || v == 0;
             c.fuzz_opts.quiet_ms = (unsigned)v;
             break;
-        case O_CQUIET: bad = parse_uint(optarg, 60000, &confirm_quiet) || confirm_quiet == 0; break;
+        case O_CQUIET: bad = !cli_parse_u64(optarg, 1, 60000, &confirm_quiet); break;
         case O_CLOSE:
-            bad = parse_uint(optarg, 60000, &v) || v == 0;
+            bad = !cli_parse_u64(optarg, 0, 60000, &v) || v == 0;
             c.fuzz_opts.close_ms = (unsigned)v;
             break;
         case O_GAP:
-            bad = parse_uint(optarg, 1000, &v);
+            bad = !cli_parse_u64(optarg, 0, 1000, &v);
             c.fuzz_opts.gap_ms = (unsigned)v;
             break;
-        case O_SEED: bad = parse_uint(optarg, UINT64_MAX, &seed); break;
+        case O_SEED: bad = !cli_parse_u64(optarg, 0, UINT64_MAX, &seed); break;
         case O_STORE: store = optarg; break;
         case O_NO_MIN: c.minimize = false; break;
         case 'h': usage(stdout); return 0;
@@ -909,7 +899,7 @@ int main(int argc, char **argv)
     c.confirm_opts = c.fuzz_opts;
     c.confirm_opts.quiet_ms = (unsigned)confirm_quiet;
     c.confirm_opts.inflight = 256;
-    char err[256];
+    char err[NET_ERR_LEN];
     if (diff_quirks_load(quirks, &c.quirks, err, sizeof(err)) != 0) {
         fprintf(stderr, "ph-diff: %s\n", err);
         return 64;

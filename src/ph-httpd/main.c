@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "httpd.h"
+#include "util/cli_num.h"
 
 static void usage(FILE *out)
 {
@@ -47,19 +48,6 @@ static void usage(FILE *out)
             HTTPD_DEFAULT_MAX_BODY, HTTPD_DEFAULT_MAX_CONNS, HTTPD_DEFAULT_HEADER_TIMEOUT_MS,
             HTTPD_DEFAULT_BODY_TIMEOUT_MS, HTTPD_DEFAULT_IDLE_TIMEOUT_MS,
             HTTPD_DEFAULT_MAX_OUTPUT, HTTPD_DEFAULT_DRAIN_MS, HTTPD_RECORD_TARGET);
-}
-
-/* A whole number in [min, max]. Returns 0 or -1. */
-static int parse_num(const char *s, unsigned long long min, unsigned long long max,
-                     unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -105,9 +93,9 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const unsigned long long max_ms = 24ull * 3600 * 1000;
+    const uint64_t max_ms = 24ull * 3600 * 1000;
     int opt, longindex = 0;
-    unsigned long long v;
+    uint64_t v;
     while ((opt = getopt_long(argc, argv, "l:vh", options, &longindex)) != -1) {
         int bad = 0;
         switch (opt) {
@@ -115,15 +103,15 @@ int main(int argc, char **argv)
             cfg.listen = optarg;
             break;
         case OPT_MAX_HEAD:
-            bad = parse_num(optarg, 64, HTTP_MAX_HEAD_SIZE, &v);
+            bad = !cli_parse_u64(optarg, 64, HTTP_MAX_HEAD_SIZE, &v);
             cfg.max_head = (size_t)v;
             break;
         case OPT_MAX_BODY:
-            bad = parse_num(optarg, 0, 1ull << 30, &v);
+            bad = !cli_parse_u64(optarg, 0, 1ull << 30, &v);
             cfg.max_body = (size_t)v;
             break;
         case OPT_MAX_CONNS:
-            bad = parse_num(optarg, 1, 1000000, &v);
+            bad = !cli_parse_u64(optarg, 1, 1000000, &v);
             cfg.max_conns = (size_t)v;
             break;
         case OPT_WHEN_FULL:
@@ -134,7 +122,7 @@ int main(int argc, char **argv)
         case OPT_BODY_TIMEOUT:
         case OPT_IDLE_TIMEOUT:
         case OPT_DRAIN_TIMEOUT:
-            bad = parse_num(optarg, 1, max_ms, &v);
+            bad = !cli_parse_u64(optarg, 1, max_ms, &v);
             if (opt == OPT_HEADER_TIMEOUT)
                 cfg.header_timeout_ms = (unsigned)v;
             else if (opt == OPT_BODY_TIMEOUT)
@@ -145,7 +133,7 @@ int main(int argc, char **argv)
                 cfg.drain_ms = (unsigned)v;
             break;
         case OPT_MAX_OUTPUT:
-            bad = parse_num(optarg, 1, 1ull << 30, &v);
+            bad = !cli_parse_u64(optarg, 1, 1ull << 30, &v);
             cfg.max_output = (size_t)v;
             break;
         case OPT_RECORD:

@@ -15,6 +15,7 @@
 #include "net/net_tcp.h"
 #include "probe.h"
 #include "util/file_io.h"
+#include "util/cli_num.h"
 
 /* Exit statuses (docs/httpd.md). */
 enum { EXIT_ALL_OK = 0, EXIT_ERROR = 1, EXIT_INCOMPLETE = 2, EXIT_USAGE = 64 };
@@ -47,17 +48,6 @@ static void usage(FILE *out)
           "too_large, too_many_responses, too_many_interim. Exit status: 0 every file ok,\n"
           "1 an error, 2 an incomplete response (and no error), 64 usage.\n",
           out);
-}
-
-static int parse_number(const char *s, unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > max)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 static int save_raw(const char *dir, const char *file, const struct byte_buf *raw)
@@ -134,7 +124,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int c, longindex = 0;
-    unsigned long long v;
+    uint64_t v;
     while ((c = getopt_long(argc, argv, "h", options, &longindex)) != -1) {
         if (c == 'h') {
             usage(stdout);
@@ -150,7 +140,7 @@ int main(int argc, char **argv)
             continue;
         }
         bool zero_ok = c == 'd' || c == 'q' || c == 'm' || c == 'i';
-        if (c == '?' || parse_number(optarg, 3600000, &v) != 0 || (v == 0 && !zero_ok)) {
+        if (c == '?' || !cli_parse_u64(optarg, 0, 3600000, &v) || (v == 0 && !zero_ok)) {
             if (c != '?')
                 fprintf(stderr, "ph-probe: --%s %s: not a valid number\n",
                         options[longindex].name, optarg);

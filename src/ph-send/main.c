@@ -69,7 +69,7 @@ static int send_file(struct sender *s, const char *path)
 {
     uint8_t *data;
     size_t len;
-    char err[256];
+    char err[NET_ERR_LEN];
     if (file_read_all(path, &data, &len) != 0) {
         fprintf(stderr, "ph-send: %s: %s\n", path, strerror(errno));
         s->failed = 1;
@@ -211,7 +211,7 @@ int main(int argc, char **argv)
                 store_strerror(STORE_ERR_TARGET_INVALID));
         return 64;
     }
-    char err[256];
+    char err[NET_ERR_LEN];
     s.client = store_client_connect(socket_path, expect_uid, false, max_case, err);
     if (s.client == NULL) {
         fprintf(stderr, "ph-send: %s\n", err);

@@ -8,6 +8,7 @@
 
 #include "store/store.h"
 #include "store_daemon.h"
+#include "util/cli_num.h"
 
 static void usage(FILE *out)
 {
@@ -37,17 +38,6 @@ static void usage(FILE *out)
             STORE_DEFAULT_SOCKET, STORE_DEFAULT_MAX_CASE, STORE_MAX_CASE_LIMIT,
             STORE_DEFAULT_MAX_TARGET_CASES, (unsigned long long)STORE_DEFAULT_MAX_BYTES,
             (unsigned long long)STORE_DEFAULT_MAX_BACKLOG);
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
-        return -1;
-    *out = v;
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -102,7 +92,7 @@ int main(int argc, char **argv)
             cfg.raw_target = optarg;
             break;
         case OPT_MAX_SIZE:
-            if (parse_u64(optarg, &v) != 0 || v == 0 || v > STORE_MAX_CASE_LIMIT) {
+            if (!cli_parse_u64(optarg, 1, STORE_MAX_CASE_LIMIT, &v)) {
                 fprintf(stderr, "ph-store: --max-size takes 1..%u\n", STORE_MAX_CASE_LIMIT);
                 return 64;
             }
@@ -112,7 +102,7 @@ int main(int argc, char **argv)
         case OPT_MAX_BYTES:
         case OPT_MAX_BACKLOG:
         case OPT_MIN_FREE:
-            if (parse_u64(optarg, &v) != 0) {
+            if (!cli_parse_u64(optarg, 0, UINT64_MAX, &v)) {
                 fprintf(stderr, "ph-store: %s takes a whole number\n", argv[optind - 2]);
                 return 64;
             }
@@ -126,7 +116,8 @@ int main(int argc, char **argv)
                 cfg.min_free = v;
             break;
         case OPT_ALLOW_UID:
-            if (parse_u64(optarg, &v) != 0 || cfg.nallowed == STORE_MAX_ALLOWED_UIDS) {
+            if (!cli_parse_u64(optarg, 0, UINT32_MAX - 1, &v) ||
+                cfg.nallowed == STORE_MAX_ALLOWED_UIDS) {
                 fprintf(stderr, "ph-store: --allow-uid takes a uid (at most %d)\n",
                         STORE_MAX_ALLOWED_UIDS - 1);
                 return 64;

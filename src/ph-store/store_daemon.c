@@ -378,7 +378,7 @@ static void submit_batch(struct daemon *d)
 {
     if (d->wal.in_flight || d->fill.n == 0)
         return;
-    char err[256];
+    char err[NET_ERR_LEN];
     if (store_wal_submit(&d->wal, d->fill.pos, d->fill.n, err) != 0)
         store_logf("%s", err); /* could not start a new segment: the old one grows */
     store_materializer_set_active(&d->mat, d->wal.segment);
@@ -577,13 +577,13 @@ static int setup(struct daemon *d, char *err)
     const struct store_config *cfg = d->cfg;
     /* The loop and its signals first: they are blocked for the process before the
      * materializer thread exists, so it inherits the mask and the signalfd gets them. */
-    d->loop = net_loop_create(err, 256);
+    d->loop = net_loop_create(err, NET_ERR_LEN);
     if (d->loop == NULL)
         return -1;
     if (net_loop_on_signal(d->loop, SIGTERM, on_stop_signal, d) != 0 ||
         net_loop_on_signal(d->loop, SIGINT, on_stop_signal, d) != 0 ||
         net_loop_on_signal(d->loop, SIGUSR1, on_stats_signal, d) != 0) {
-        snprintf(err, 256, "signalfd: %s", strerror(errno));
+        snprintf(err, NET_ERR_LEN, "signalfd: %s", strerror(errno));
         return -1;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -591,7 +591,7 @@ static int setup(struct daemon *d, char *err)
     if (store_fs_open(cfg->corpus, &d->dirs, err) != 0)
         return -1;
     if (store_index_init(&d->index) != 0) {
-        snprintf(err, 256, "out of memory");
+        snprintf(err, NET_ERR_LEN, "out of memory");
         return -1;
     }
     struct store_server_config scfg = {
@@ -625,7 +625,7 @@ static int setup(struct daemon *d, char *err)
         d->raw_target = store_index_target(&d->index, (const uint8_t *)cfg->raw_target,
                                            strlen(cfg->raw_target));
         if (d->raw_target < 0) {
-            snprintf(err, 256, "out of memory");
+            snprintf(err, NET_ERR_LEN, "out of memory");
             return -1;
         }
     }
@@ -633,7 +633,7 @@ static int setup(struct daemon *d, char *err)
     d->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
     d->md = EVP_MD_CTX_new();
     if (d->sha1 == NULL || d->md == NULL) {
-        snprintf(err, 256, "libcrypto: SHA-1 not available");
+        snprintf(err, NET_ERR_LEN, "libcrypto: SHA-1 not available");
         return -1;
     }
     /* Each buffer holds the largest packet there can be; anything longer is truncated by
@@ -643,7 +643,7 @@ static int setup(struct daemon *d, char *err)
     for (size_t i = 0; d->rbuf != NULL && i < STORE_RECV_BATCH; i++)
         d->rbufs[i] = d->rbuf + i * d->rcap;
     if (d->rbuf == NULL) {
-        snprintf(err, 256, "out of memory");
+        snprintf(err, NET_ERR_LEN, "out of memory");
         return -1;
     }
 
@@ -656,7 +656,7 @@ static int setup(struct daemon *d, char *err)
     if (net_loop_watch(d->loop, d->listen_fd, NET_READABLE, on_listen, d) != 0 ||
         net_loop_watch(d->loop, d->wal.done_fd, NET_READABLE, on_log_synced, d) != 0 ||
         net_loop_every(d->loop, STORE_BACKPRESSURE_CHECK_MS, check_backlog, d) != 0) {
-        snprintf(err, 256, "epoll: %s", strerror(errno));
+        snprintf(err, NET_ERR_LEN, "epoll: %s", strerror(errno));
         return -1;
     }
     net_loop_before_wait(d->loop, before_wait, d);
@@ -711,7 +711,7 @@ int store_daemon_run(const struct store_config *cfg)
     d.listen_fd = -1;
     d.wal.fd = -1;
     d.wal.done_fd = -1;
-    char err[256] = "";
+    char err[NET_ERR_LEN] = "";
     if (setup(&d, err) != 0) {
         store_logf("fatal: %s", err);
         teardown(&d, false);

@@ -1,4 +1,5 @@
 #include "store_fs.h"
+#include "net/net_socket.h" /* NET_ERR_LEN */
 
 #include <dirent.h>
 #include <errno.h>
@@ -67,12 +68,12 @@ int store_fs_open_dir_beneath(int dirfd, const char *path)
 static int open_dir_at(int parent, const char *name, char *err)
 {
     if (mkdirat(parent, name, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, 256, "mkdir %s: %s", name, strerror(errno));
+        snprintf(err, NET_ERR_LEN, "mkdir %s: %s", name, strerror(errno));
         return -1;
     }
     int fd = store_fs_open_dir_beneath(parent, name);
     if (fd < 0)
-        snprintf(err, 256, "open %s: %s (a link or not a folder?)", name, strerror(errno));
+        snprintf(err, NET_ERR_LEN, "open %s: %s (a link or not a folder?)", name, strerror(errno));
     return fd;
 }
 
@@ -100,19 +101,19 @@ int store_fs_open(const char *root, struct store_dirs *d, char *err)
     const char *walk = getenv("PH_STORE_NO_OPENAT2");
     force_walk = walk != NULL && walk[0] != '\0' && strcmp(walk, "0") != 0;
     if (mkdir(root, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, 256, "mkdir %s: %s", root, strerror(errno));
+        snprintf(err, NET_ERR_LEN, "mkdir %s: %s", root, strerror(errno));
         return -1;
     }
     d->root = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (d->root < 0) {
-        snprintf(err, 256, "open %s: %s", root, strerror(errno));
+        snprintf(err, NET_ERR_LEN, "open %s: %s", root, strerror(errno));
         return -1;
     }
     if ((d->meta = open_dir_at(d->root, ".store", err)) < 0)
         goto fail;
     d->lock = openat(d->meta, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (d->lock < 0 || flock(d->lock, LOCK_EX | LOCK_NB) != 0) {
-        snprintf(err, 256, "lock %s/.store/lock: %s", root,
+        snprintf(err, NET_ERR_LEN, "lock %s/.store/lock: %s", root,
                  errno == EWOULDBLOCK ? "another ph-store serves this corpus" : strerror(errno));
         goto fail;
     }
@@ -124,7 +125,7 @@ int store_fs_open(const char *root, struct store_dirs *d, char *err)
         goto fail;
     d->kinds[STORE_KIND_QUEUE] = dup(d->root);
     if (d->kinds[STORE_KIND_QUEUE] < 0) {
-        snprintf(err, 256, "dup: %s", strerror(errno));
+        snprintf(err, NET_ERR_LEN, "dup: %s", strerror(errno));
         goto fail;
     }
     empty_dir(d->tmp);
@@ -293,7 +294,7 @@ int store_fs_scan(const struct store_dirs *d, store_fs_case_fn *fn, void *arg, c
         int fd = dup(d->kinds[kind]);
         DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
         if (dir == NULL) {
-            snprintf(err, 256, "scan corpus: %s", strerror(errno));
+            snprintf(err, NET_ERR_LEN, "scan corpus: %s", strerror(errno));
             if (fd >= 0)
                 close(fd);
             return -1;
@@ -309,7 +310,7 @@ int store_fs_scan(const struct store_dirs *d, store_fs_case_fn *fn, void *arg, c
         }
         closedir(dir);
         if (rc != 0) {
-            snprintf(err, 256, "scan corpus: out of memory");
+            snprintf(err, NET_ERR_LEN, "scan corpus: out of memory");
             return -1;
         }
     }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "net/net_loop.h"
+#include "net/net_socket.h" /* NET_ERR_LEN */
 
 int store_materialize_record(const struct store_dirs *dirs, const struct store_wal_record *rec)
 {
@@ -302,14 +303,14 @@ int store_materializer_start(struct store_materializer *m, const struct store_di
     m->cap = 1024;
     m->queue = malloc(m->cap * sizeof(*m->queue));
     if (m->queue == NULL) {
-        snprintf(err, 256, "materializer: out of memory");
+        snprintf(err, NET_ERR_LEN, "materializer: out of memory");
         return -1;
     }
     pthread_mutex_init(&m->mu, NULL);
     pthread_cond_init(&m->wake, NULL);
     int rc = pthread_create(&m->thread, NULL, materializer_main, m);
     if (rc != 0) {
-        snprintf(err, 256, "pthread_create: %s", strerror(rc));
+        snprintf(err, NET_ERR_LEN, "pthread_create: %s", strerror(rc));
         free(m->queue);
         return -1;
     }

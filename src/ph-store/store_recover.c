@@ -13,6 +13,7 @@
 #include "store_daemon.h"
 #include "store_materializer.h"
 #include "store_wal.h"
+#include "net/net_socket.h" /* NET_ERR_LEN */
 
 static int index_existing(void *arg, const char *target, uint8_t kind,
                           const uint8_t digest[STORE_DIGEST_LEN], uint64_t bytes)
@@ -66,7 +67,7 @@ static int replay_record(struct replay *r, const char *segment, const struct sto
         target[rec->target_len] = '\0';
         t = store_index_target(r->ix, rec->target, rec->target_len);
         if (t < 0) {
-            snprintf(r->err, 256, "recovery: out of memory");
+            snprintf(r->err, NET_ERR_LEN, "recovery: out of memory");
             return -1;
         }
         in_corpus = store_index_find(r->ix, (uint16_t)t, rec->kind, rec->digest) != NULL;
@@ -87,7 +88,7 @@ static int replay_record(struct replay *r, const char *segment, const struct sto
         if (rc == 0)
             break;
         if (rc != STORE_FS_UNUSABLE) {
-            snprintf(r->err, 256, "recovery: writing a case from %s: %s", segment,
+            snprintf(r->err, NET_ERR_LEN, "recovery: writing a case from %s: %s", segment,
                      strerror(errno));
             return -1;
         }
@@ -96,7 +97,7 @@ static int replay_record(struct replay *r, const char *segment, const struct sto
         /* fall through */
     case STORE_REPLAY_QUARANTINE:
         if (store_quarantine_record(r->dirs, rec) != 0) {
-            snprintf(r->err, 256, "recovery: setting aside a case of %s from %s: %s", target,
+            snprintf(r->err, NET_ERR_LEN, "recovery: setting aside a case of %s from %s: %s", target,
                      segment, strerror(errno));
             return -1;
         }
@@ -108,7 +109,7 @@ static int replay_record(struct replay *r, const char *segment, const struct sto
     }
     if (store_index_add(r->ix, (uint16_t)t, rec->kind, rec->digest, 0, rec->payload_len) ==
         NULL) {
-        snprintf(r->err, 256, "recovery: out of memory");
+        snprintf(r->err, NET_ERR_LEN, "recovery: out of memory");
         return -1;
     }
     r->out->replayed++;
@@ -124,7 +125,7 @@ static int replay_segment(struct replay *r, uint64_t segment)
     int fd = openat(r->dirs->wal, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(r->err, 256, "open log %s: %s", name, strerror(errno));
+        snprintf(r->err, NET_ERR_LEN, "open log %s: %s", name, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -136,7 +137,7 @@ static int replay_segment(struct replay *r, uint64_t segment)
     uint8_t *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) {
-        snprintf(r->err, 256, "mmap log %s: %s", name, strerror(errno));
+        snprintf(r->err, NET_ERR_LEN, "mmap log %s: %s", name, strerror(errno));
         return -1;
     }
     size_t off = 0, size = (size_t)st.st_size;
@@ -172,7 +173,7 @@ static int list_segments(int waldir, uint64_t **segments, size_t *nseg, char *er
     int fd = dup(waldir);
     DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
     if (dir == NULL) {
-        snprintf(err, 256, "open log dir: %s", strerror(errno));
+        snprintf(err, NET_ERR_LEN, "open log dir: %s", strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -190,7 +191,7 @@ static int list_segments(int waldir, uint64_t **segments, size_t *nseg, char *er
                 closedir(dir);
                 free(*segments);
                 *segments = NULL;
-                snprintf(err, 256, "recovery: out of memory");
+                snprintf(err, NET_ERR_LEN, "recovery: out of memory");
                 return -1;
             }
             *segments = s;
@@ -224,7 +225,7 @@ int store_recover(const struct store_dirs *dirs, struct store_index *ix, struct 
     }
     /* Everything replayed must be on disk before the log that held it goes. */
     if (syncfs(dirs->root) != 0) {
-        snprintf(err, 256, "syncfs: %s", strerror(errno));
+        snprintf(err, NET_ERR_LEN, "syncfs: %s", strerror(errno));
         free(segments);
         return -1;
     }

@@ -13,29 +13,10 @@
 
 #include <libdeflate.h>
 
+#include "common/ph_bytes.h"
+#include "net/net_socket.h" /* NET_ERR_LEN */
+
 static const uint8_t wal_magic[4] = {'P', 'H', 'W', 'R'};
-
-static void put32le(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64le(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32le(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64le(const uint8_t *p)
-{
-    return (uint64_t)get32le(p) | (uint64_t)get32le(p + 4) << 32;
-}
 
 /* CRC-32 (the zlib/gzip polynomial) of everything after the checksum field. libdeflate
  * computes it with carry-less multiplication, about twice as fast as zlib here. */
@@ -79,12 +60,12 @@ static int open_segment(struct store_wal *w, uint64_t segment, char *err)
     if (fd < 0 && errno == EINVAL)
         fd = openat(w->dirfd, name, flags, 0600);
     if (fd < 0) {
-        snprintf(err, 256, "open %s: %s", name, strerror(errno));
+        snprintf(err, NET_ERR_LEN, "open %s: %s", name, strerror(errno));
         return -1;
     }
     /* The new name must survive a crash too, or recovery would miss the segment. */
     if (fsync(w->dirfd) != 0) {
-        snprintf(err, 256, "fsync wal dir: %s", strerror(errno));
+        snprintf(err, NET_ERR_LEN, "fsync wal dir: %s", strerror(errno));
         close(fd);
         return -1;
     }
@@ -102,8 +83,8 @@ static void checksum_records(uint8_t *buf, size_t len)
     size_t off = 0;
     while (off < len) {
         uint8_t *r = buf + off;
-        size_t total = STORE_WAL_HEADER_LEN + r[13] + get32le(r + 8);
-        put32le(r + 4, record_crc(r, total));
+        size_t total = STORE_WAL_HEADER_LEN + r[13] + ph_get_le32(r + 8);
+        ph_put_le32(r + 4, record_crc(r, total));
         off += total;
     }
 }
@@ -187,19 +168,19 @@ int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, size_t batc
         return -1;
     size_t cap = (batch_bytes + STORE_WAL_ALIGN - 1) / STORE_WAL_ALIGN * STORE_WAL_ALIGN;
     if (batch_resize(&w->fill, cap) != 0 || batch_resize(&w->flight, cap) != 0) {
-        snprintf(err, 256, "log batches of %zu bytes: %s", cap, strerror(errno));
+        snprintf(err, NET_ERR_LEN, "log batches of %zu bytes: %s", cap, strerror(errno));
         return -1;
     }
     w->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (w->done_fd < 0) {
-        snprintf(err, 256, "eventfd: %s", strerror(errno));
+        snprintf(err, NET_ERR_LEN, "eventfd: %s", strerror(errno));
         return -1;
     }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);
     int rc = pthread_create(&w->thread, NULL, wal_thread_main, w);
     if (rc != 0) {
-        snprintf(err, 256, "pthread_create: %s", strerror(rc));
+        snprintf(err, NET_ERR_LEN, "pthread_create: %s", strerror(rc));
         return -1;
     }
     w->thread_running = true;
@@ -250,13 +231,13 @@ int store_wal_append(struct store_wal *w, uint64_t lsn, uint8_t kind, const uint
     }
     uint8_t *r = b->buf + b->len;
     memcpy(r, wal_magic, 4);
-    put32le(r + 4, 0); /* filled in by the log thread */
-    put32le(r + 8, (uint32_t)payload_len);
+    ph_put_le32(r + 4, 0); /* filled in by the log thread */
+    ph_put_le32(r + 8, (uint32_t)payload_len);
     r[12] = kind;
     r[13] = (uint8_t)target_len;
     r[14] = r[15] = 0;
     memcpy(r + 16, digest, STORE_DIGEST_LEN);
-    put64le(r + 36, lsn);
+    ph_put_le64(r + 36, lsn);
     memcpy(r + STORE_WAL_HEADER_LEN, target, target_len);
     memcpy(r + STORE_WAL_HEADER_LEN + target_len, payload, payload_len);
 
@@ -331,7 +312,7 @@ size_t store_wal_parse(const uint8_t *buf, size_t len, struct store_wal_record *
 {
     if (len < STORE_WAL_HEADER_LEN || memcmp(buf, wal_magic, 4) != 0)
         return 0;
-    size_t payload_len = get32le(buf + 8);
+    size_t payload_len = ph_get_le32(buf + 8);
     size_t target_len = buf[13];
     if (buf[12] >= STORE_KIND_COUNT || buf[14] != 0 || buf[15] != 0)
         return 0;
@@ -339,13 +320,13 @@ size_t store_wal_parse(const uint8_t *buf, size_t len, struct store_wal_record *
         payload_len > len - STORE_WAL_HEADER_LEN - target_len)
         return 0;
     size_t total = STORE_WAL_HEADER_LEN + target_len + payload_len;
-    if (get32le(buf + 4) != record_crc(buf, total))
+    if (ph_get_le32(buf + 4) != record_crc(buf, total))
         return 0;
     if (!store_target_valid(buf + STORE_WAL_HEADER_LEN, target_len))
         return 0;
     rec->kind = buf[12];
     memcpy(rec->digest, buf + 16, STORE_DIGEST_LEN);
-    rec->lsn = get64le(buf + 36);
+    rec->lsn = ph_get_le64(buf + 36);
     rec->target = buf + STORE_WAL_HEADER_LEN;
     rec->target_len = target_len;
     rec->payload = rec->target + target_len;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "store.h"
-#include "store_bytes.h"
+#include "common/ph_bytes.h"
 
 void store_ack_init(struct store_ack_batch *b)
 {
@@ -48,15 +48,15 @@ size_t store_ack_encode(const struct store_ack_batch *b, uint8_t *out, size_t ca
     out[1] = STORE_MAGIC_1;
     out[2] = STORE_VERSION;
     out[3] = STORE_TYPE_ACK;
-    store_put16(out + 4, (uint16_t)b->nruns);
-    store_put16(out + 6, 0);
+    ph_put_be16(out + 4, (uint16_t)b->nruns);
+    ph_put_be16(out + 6, 0);
     uint8_t *p = out + STORE_ACK_HEADER_LEN;
     for (size_t i = 0; i < b->nruns; i++, p += STORE_ACK_RUN_LEN) {
-        store_put32(p, b->runs[i].first_seq);
-        store_put32(p + 4, b->runs[i].count);
+        ph_put_be32(p, b->runs[i].first_seq);
+        ph_put_be32(p + 4, b->runs[i].count);
         p[8] = (uint8_t)b->runs[i].verdict;
         p[9] = (uint8_t)b->runs[i].reason;
-        store_put16(p + 10, 0);
+        ph_put_be16(p + 10, 0);
     }
     return total;
 }
@@ -90,8 +90,8 @@ enum ph_status store_ack_decode(const uint8_t *pkt, size_t len, struct store_ack
     if (pkt[0] != STORE_MAGIC_0 || pkt[1] != STORE_MAGIC_1 || pkt[2] != STORE_VERSION ||
         pkt[3] != STORE_TYPE_ACK)
         return bad_ack(ack, 0);
-    size_t nruns = store_get16(pkt + 4);
-    if (nruns == 0 || nruns > STORE_MAX_ACK_RUNS || store_get16(pkt + 6) != 0)
+    size_t nruns = ph_get_be16(pkt + 4);
+    if (nruns == 0 || nruns > STORE_MAX_ACK_RUNS || ph_get_be16(pkt + 6) != 0)
         return bad_ack(ack, 4);
     if (len != STORE_ACK_HEADER_LEN + nruns * STORE_ACK_RUN_LEN)
         return bad_ack(ack, len < STORE_ACK_HEADER_LEN + nruns * STORE_ACK_RUN_LEN ? len : 0);
@@ -99,10 +99,10 @@ enum ph_status store_ack_decode(const uint8_t *pkt, size_t len, struct store_ack
     for (size_t i = 0; i < nruns; i++, p += STORE_ACK_RUN_LEN) {
         size_t at = (size_t)(p - pkt);
         struct store_ack_run *r = &ack->runs[i];
-        r->first_seq = store_get32(p);
-        r->count = store_get32(p + 4);
+        r->first_seq = ph_get_be32(p);
+        r->count = ph_get_be32(p + 4);
         if (r->count == 0 || p[8] > STORE_REJECTED || !known_reason(p[9]) ||
-            store_get16(p + 10) != 0)
+            ph_get_be16(p + 10) != 0)
             return bad_ack(ack, at);
         /* stored and duplicate carry no reason; a reject always has one */
         if ((p[8] == STORE_REJECTED) != (p[9] != STORE_ERR_NONE))

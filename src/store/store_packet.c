@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "store.h"
-#include "store_bytes.h"
+#include "common/ph_bytes.h"
 
 static enum ph_status reject(struct store_decision *d, enum store_error error, size_t at)
 {
@@ -49,7 +49,7 @@ enum ph_status store_handle_packet(const uint8_t *pkt, size_t len, size_t max_ca
         return reject(d, STORE_ERR_TOO_SHORT, len);
     if (pkt[0] != STORE_MAGIC_0 || pkt[1] != STORE_MAGIC_1)
         return reject(d, STORE_ERR_BAD_MAGIC, 0);
-    d->c.seq = store_get32(pkt + 4); /* from here on, a reject can name the case */
+    d->c.seq = ph_get_be32(pkt + 4); /* from here on, a reject can name the case */
     if (pkt[2] != STORE_VERSION)
         return reject(d, STORE_ERR_BAD_VERSION, 2);
     if (pkt[3] != STORE_TYPE_CASE)
@@ -67,7 +67,7 @@ enum ph_status store_handle_packet(const uint8_t *pkt, size_t len, size_t max_ca
     if (!store_target_valid(target, target_len))
         return reject(d, STORE_ERR_TARGET_INVALID, STORE_CASE_HEADER_LEN);
     size_t payload_at = STORE_CASE_HEADER_LEN + target_len;
-    uint32_t payload_len = store_get32(pkt + 10);
+    uint32_t payload_len = ph_get_be32(pkt + 10);
     if (payload_len != len - payload_at)
         return reject(d, STORE_ERR_LENGTH_MISMATCH, 10);
     if (payload_len == 0)
@@ -115,10 +115,10 @@ size_t store_case_encode(uint32_t seq, enum store_kind kind, const char *target,
     out[1] = STORE_MAGIC_1;
     out[2] = STORE_VERSION;
     out[3] = STORE_TYPE_CASE;
-    store_put32(out + 4, seq);
+    ph_put_be32(out + 4, seq);
     out[8] = (uint8_t)kind;
     out[9] = (uint8_t)target_len;
-    store_put32(out + 10, (uint32_t)len);
+    ph_put_be32(out + 10, (uint32_t)len);
     memcpy(out + STORE_CASE_HEADER_LEN, target, target_len);
     if (len > 0)
         memcpy(out + STORE_CASE_HEADER_LEN + target_len, data, len);

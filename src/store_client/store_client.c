@@ -37,7 +37,7 @@ static int open_connection(struct store_client *c, char *err)
         return -1;
     }
     if (uid != c->expected_uid) {
-        snprintf(err, 256, "%s: the daemon runs as uid %ld, not %ld: refusing to send", c->path,
+        snprintf(err, NET_ERR_LEN, "%s: the daemon runs as uid %ld, not %ld: refusing to send", c->path,
                  (long)uid, (long)c->expected_uid);
         close(c->fd);
         c->fd = -1;
@@ -54,7 +54,7 @@ struct store_client *store_client_connect(const char *path, uid_t expected_uid, 
 {
     struct store_client *c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        snprintf(err, 256, "out of memory");
+        snprintf(err, NET_ERR_LEN, "out of memory");
         return NULL;
     }
     c->fd = -1;
@@ -64,7 +64,7 @@ struct store_client *store_client_connect(const char *path, uid_t expected_uid, 
     c->pkt = malloc(c->pkt_cap);
     c->path = strdup(path);
     if (c->pkt == NULL || c->path == NULL) {
-        snprintf(err, 256, "out of memory");
+        snprintf(err, NET_ERR_LEN, "out of memory");
         store_client_close(c);
         return NULL;
     }
@@ -95,7 +95,7 @@ static int read_acks(struct store_client *c, bool block, store_client_ack_fn *fn
         if (block) {
             struct pollfd p = {.fd = c->fd, .events = POLLIN};
             if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-                snprintf(err, 256, "poll: %s", strerror(errno));
+                snprintf(err, NET_ERR_LEN, "poll: %s", strerror(errno));
                 return -1;
             }
         }
@@ -107,13 +107,13 @@ static int read_acks(struct store_client *c, bool block, store_client_ack_fn *fn
             return 0;
         }
         if (n <= 0) {
-            snprintf(err, 256, "store daemon: %s", eof || n == 0 ? "closed the connection" : strerror(errno));
+            snprintf(err, NET_ERR_LEN, "store daemon: %s", eof || n == 0 ? "closed the connection" : strerror(errno));
             return -1;
         }
         struct store_ack ack;
         if ((size_t)n > sizeof(c->ack_buf) ||
             store_ack_decode(c->ack_buf, (size_t)n, &ack) != PH_OK) {
-            snprintf(err, 256, "store daemon: malformed ack");
+            snprintf(err, NET_ERR_LEN, "store daemon: malformed ack");
             return -1;
         }
         for (size_t i = 0; i < ack.nruns; i++) {
@@ -131,7 +131,7 @@ int store_client_send(struct store_client *c, const char *target, enum store_kin
 {
     size_t n = store_case_encode(c->next_seq, kind, target, data, len, c->pkt, c->pkt_cap);
     if (n == 0) {
-        snprintf(err, 256, "case not sent: invalid target name or larger than %zu bytes",
+        snprintf(err, NET_ERR_LEN, "case not sent: invalid target name or larger than %zu bytes",
                  c->pkt_cap - STORE_CASE_HEADER_LEN - strlen(target));
         return -1;
     }
@@ -140,7 +140,7 @@ int store_client_send(struct store_client *c, const char *target, enum store_kin
             return -1;
     }
     if (net_send_packet(c->fd, c->pkt, n, true) != 0) {
-        snprintf(err, 256, "send: %s", strerror(errno));
+        snprintf(err, NET_ERR_LEN, "send: %s", strerror(errno));
         return -1;
     }
     *seq = c->next_seq++;
@@ -172,7 +172,7 @@ static void lose_connection(struct store_client *c)
 bool store_client_send_nowait(struct store_client *c, const char *target, enum store_kind kind,
                               const uint8_t *data, size_t len)
 {
-    char err[256];
+    char err[NET_ERR_LEN];
     if (c->fd < 0) {
         /* At most one attempt per interval: a daemon that stays away must not cost the
          * hot loop a connect per case. */
@@ -209,7 +209,7 @@ uint64_t store_client_dropped(const struct store_client *c)
 int store_client_send_raw(struct store_client *c, const uint8_t *data, size_t len, char *err)
 {
     if (net_send_packet(c->fd, data, len, true) != 0) {
-        snprintf(err, 256, "send: %s", strerror(errno));
+        snprintf(err, NET_ERR_LEN, "send: %s", strerror(errno));
         return -1;
     }
     return 0;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "store/store.h"
+#include "net/net_socket.h" /* NET_ERR_LEN: the size of every err buffer */
 
 /* Cases sent and not yet acknowledged before store_client_send waits for acks. */
 #define STORE_CLIENT_WINDOW 1024
@@ -28,7 +29,7 @@ typedef void store_client_ack_fn(void *arg, const struct store_ack_run *run);
 /* Connects to the daemon at path. The daemon must run as expected_uid (anyone can bind a
  * path in /tmp first): pass getuid() for "as me". With nowait, every send is
  * fire-and-forget. max_case sizes the socket's send buffer for the largest case.
- * Returns NULL with "what: why" in err (at least 256 bytes). */
+ * Returns NULL with "what: why" in err (NET_ERR_LEN bytes). */
 struct store_client *store_client_connect(const char *path, uid_t expected_uid, bool nowait,
                                           size_t max_case, char *err);
 void store_client_close(struct store_client *c);
