@@ -25,6 +25,7 @@ PACKAGES=(
     g++ libstdc++-12-dev    # clang++ links OSS-Fuzz-style targets ($CXX, tests/fuzz)
     zip unzip               # OSS-Fuzz seed corpus archives
     gnuplot-nox             # afl-plot graphs in ci/fuzz.sh reports
+    jq                      # scripts read the daemons' --status-file JSON
 )
 
 missing=()

@@ -14,6 +14,7 @@
 #include "http/http.h"
 #include "httpd/httpd_session.h"
 #include "util/byte_buf.h"
+#include "net/net_socket.h"
 
 /* Defaults: what a public server needs (each a flag, stated in --help). */
 #define HTTPD_DEFAULT_LISTEN "127.0.0.1:8080"
@@ -36,6 +37,7 @@ struct httpd_config {
     unsigned header_timeout_ms, body_timeout_ms, idle_timeout_ms, drain_ms;
     const char *record_socket; /* NULL: no --record */
     bool echo_all; /* --echo-all: every request is answered as /echo (ph-diff's contract) */
+    const char *status_file; /* --status-file: NULL for none (util/daemon_log.h) */
     bool verbose;
 };
 
@@ -79,6 +81,7 @@ struct server {
     char date[64]; /* "Date: ...\r\n", refreshed every sweep */
     long date_second;
     struct httpd_stats st;
+    char listen_name[NET_ERR_LEN]; /* the bound address, port 0 resolved */
 };
 
 /* httpd_conn.c */

@@ -15,30 +15,44 @@
 #include "net/net_loop.h"
 #include "net/net_tcp.h"
 #include "store_client/store_client.h"
+#include "util/daemon_log.h"
+#include "util/json_writer.h"
 
 #define HTTPD_LISTEN_BACKLOG 4096
 #define HTTPD_ACCEPTS_PER_WAKE 64
 #define HTTPD_SPARE_FDS 64 /* listener, epoll, signalfd, store socket, stdio... */
 
-static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void log_line(const char *fmt, ...)
+/* The --status-file object (docs/httpd.md): the address and every counter. */
+static void write_status(const struct server *s, const char *state)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("ph-httpd: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
+    if (s->cfg->status_file == NULL)
+        return;
+    struct byte_buf b = {0};
+    daemon_status_begin(&b, state);
+    byte_buf_puts(&b, ",\"listen\":");
+    json_buf_string(&b, s->listen_name);
+    byte_buf_printf(&b,
+                    ",\"stats\":{\"connections_open\":%zu,\"accepted\":%llu,"
+                    "\"refused_503\":%llu,\"requests\":%llu,\"errors\":%llu,"
+                    "\"timeouts_408\":%llu,\"recorded\":%llu,\"record_dropped\":%llu}",
+                    s->nconns, (unsigned long long)s->st.accepted,
+                    (unsigned long long)s->st.refused_503, (unsigned long long)s->st.requests,
+                    (unsigned long long)s->st.errors, (unsigned long long)s->st.timeouts_408,
+                    (unsigned long long)s->st.recorded, (unsigned long long)s->st.record_dropped);
+    daemon_status_write(s->cfg->status_file, &b);
+    byte_buf_free(&b);
 }
 
-static void print_stats(const struct server *s, const char *why)
+/* The statistics, for people (the log) and for scripts (the status file). */
+static void print_stats(const struct server *s, const char *why, const char *state)
 {
-    log_line("stats (%s): connections %zu open, %llu accepted, %llu refused with 503; requests "
-             "%llu, errors %llu (408: %llu); recorded %llu, dropped %llu",
-             why, s->nconns, (unsigned long long)s->st.accepted,
-             (unsigned long long)s->st.refused_503, (unsigned long long)s->st.requests,
-             (unsigned long long)s->st.errors, (unsigned long long)s->st.timeouts_408,
-             (unsigned long long)s->st.recorded, (unsigned long long)s->st.record_dropped);
+    daemon_logf("stats (%s): connections %zu open, %llu accepted, %llu refused with 503; "
+                "requests %llu, errors %llu (408: %llu); recorded %llu, dropped %llu",
+                why, s->nconns, (unsigned long long)s->st.accepted,
+                (unsigned long long)s->st.refused_503, (unsigned long long)s->st.requests,
+                (unsigned long long)s->st.errors, (unsigned long long)s->st.timeouts_408,
+                (unsigned long long)s->st.recorded, (unsigned long long)s->st.record_dropped);
+    write_status(s, state);
 }
 
 /* RFC 9110 6.6.1: an origin server with a clock sends Date; it changes once a second. */
@@ -112,10 +126,10 @@ static void on_listen(struct net_loop *loop, int fd, unsigned events, void *arg)
         if (cfd < 0) {
             if (errno == EMFILE || errno == ENFILE) {
                 /* Out of fds although under the limit: pause until one closes. */
-                log_line("%s: pausing accepts", err);
+                daemon_logf("%s: pausing accepts", err);
                 set_accepting(s, false);
             } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                log_line("%s", err);
+                daemon_logf("%s", err);
             }
             return;
         }
@@ -125,7 +139,7 @@ static void on_listen(struct net_loop *loop, int fd, unsigned events, void *arg)
         }
         net_tcp_nodelay(cfd, true, NULL); /* responses are whole: no need to coalesce */
         if (conn_open(s, cfd) == NULL) {
-            log_line("out of memory for a connection");
+            daemon_logf("out of memory for a connection");
             close(cfd);
             continue;
         }
@@ -156,7 +170,7 @@ static void sweep(struct net_loop *loop, void *arg)
         conn_check_timeout(c, now);
     }
     if (s->draining && now >= s->drain_deadline_ms) {
-        log_line("drain time is up: closing %zu connections", s->nconns);
+        daemon_logf("drain time is up: closing %zu connections", s->nconns);
         while (s->conns != NULL)
             conn_close(s->conns);
         net_loop_stop(loop);
@@ -168,10 +182,11 @@ static void on_term(struct net_loop *loop, int signo, void *arg)
     struct server *s = arg;
     if (s->draining)
         return;
-    log_line("%s: draining %zu connections (at most %u ms)", strsignal(signo), s->nconns,
+    daemon_logf("%s: draining %zu connections (at most %u ms)", strsignal(signo), s->nconns,
              s->cfg->drain_ms);
     s->draining = true;
     s->drain_deadline_ms = net_now_ms() + s->cfg->drain_ms;
+    write_status(s, "draining");
     net_loop_unwatch(loop, s->listen_fd);
     close(s->listen_fd);
     s->listen_fd = -1;
@@ -187,7 +202,7 @@ static void on_usr1(struct net_loop *loop, int signo, void *arg)
 {
     (void)loop;
     (void)signo;
-    print_stats(arg, "SIGUSR1");
+    print_stats(arg, "SIGUSR1", "running");
 }
 
 /* ---- run ------------------------------------------------------------------------------ */
@@ -212,7 +227,7 @@ static int setup(struct server *s, char *err)
     if (got < 0)
         return -1;
     if (got < want)
-        log_line("warning: RLIMIT_NOFILE is %ld (hard limit), below the %ld that %zu "
+        daemon_logf("warning: RLIMIT_NOFILE is %ld (hard limit), below the %ld that %zu "
                  "connections need: accepts pause when fds run out",
                  got, want, cfg->max_conns);
     if (cfg->record_socket != NULL) {
@@ -257,18 +272,18 @@ int httpd_run(const struct httpd_config *cfg)
     char err[NET_ERR_LEN] = "";
     int rc = 1;
     if (setup(&s, err) != 0) {
-        log_line("fatal: %s", err);
+        daemon_logf("fatal: %s", err);
         goto out;
     }
-    char name[NET_ERR_LEN];
-    if (net_tcp_local_name(s.listen_fd, name, sizeof(name), err) != 0)
-        snprintf(name, sizeof(name), "%s", cfg->listen);
-    log_line("listening on %s (max %zu connections, head %zu, body %zu bytes)%s%s", name,
-             cfg->max_conns, cfg->max_head, cfg->max_body,
-             cfg->record_socket ? ", recording to " : "",
-             cfg->record_socket ? cfg->record_socket : "");
+    if (net_tcp_local_name(s.listen_fd, s.listen_name, sizeof(s.listen_name), err) != 0)
+        snprintf(s.listen_name, sizeof(s.listen_name), "%s", cfg->listen);
+    daemon_logf("listening on %s (max %zu connections, head %zu, body %zu bytes)%s%s",
+                s.listen_name, cfg->max_conns, cfg->max_head, cfg->max_body,
+                cfg->record_socket ? ", recording to " : "",
+                cfg->record_socket ? cfg->record_socket : "");
+    write_status(&s, "ready");
     if (net_loop_run(s.loop) != 0) {
-        log_line("epoll_wait: %s", strerror(errno));
+        daemon_logf("epoll_wait: %s", strerror(errno));
         goto out;
     }
     rc = 0;
@@ -276,7 +291,7 @@ out:
     while (s.conns != NULL)
         conn_close(s.conns);
     if (s.loop != NULL)
-        print_stats(&s, "exit");
+        print_stats(&s, "exit", "stopped");
     if (s.listen_fd >= 0)
         close(s.listen_fd);
     store_client_close(s.record);

@@ -7,6 +7,7 @@
 
 #include "httpd.h"
 #include "util/cli_num.h"
+#include "util/daemon_log.h"
 
 static void usage(FILE *out)
 {
@@ -37,6 +38,9 @@ static void usage(FILE *out)
             "  --record SOCKET        mirror each request's raw bytes into ph-store at SOCKET\n"
             "                         as target %s, never waiting (dropped and counted when\n"
             "                         the store is busy)\n"
+            "  --status-file PATH     keep a JSON status object at PATH: state (ready, running,\n"
+            "                         draining, stopped), pid, address, counters; replaced\n"
+            "                         atomically when ready, on SIGUSR1 and at exit\n"
             "  --echo-all             answer every accepted request, whatever its target or\n"
             "                         method, as /echo does (the echo contract of ph-diff,\n"
             "                         docs/diff.md)\n"
@@ -52,6 +56,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    daemon_log_init("ph-httpd");
     struct httpd_config cfg = {
         .listen = HTTPD_DEFAULT_LISTEN,
         .max_head = HTTPD_DEFAULT_MAX_HEAD,
@@ -75,6 +80,7 @@ int main(int argc, char **argv)
         OPT_DRAIN_TIMEOUT,
         OPT_RECORD,
         OPT_ECHO_ALL,
+        OPT_STATUS_FILE,
     };
     static const struct option options[] = {
         {"listen", required_argument, NULL, 'l'},
@@ -89,6 +95,7 @@ int main(int argc, char **argv)
         {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
         {"record", required_argument, NULL, OPT_RECORD},
         {"echo-all", no_argument, NULL, OPT_ECHO_ALL},
+        {"status-file", required_argument, NULL, OPT_STATUS_FILE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -141,6 +148,9 @@ int main(int argc, char **argv)
             break;
         case OPT_ECHO_ALL:
             cfg.echo_all = true;
+            break;
+        case OPT_STATUS_FILE:
+            cfg.status_file = optarg;
             break;
         case 'v':
             cfg.verbose = true;

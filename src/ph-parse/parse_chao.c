@@ -10,6 +10,7 @@
 #include "chao/chao.h"
 #include "ph_parse.h"
 #include "util/file_io.h"
+#include "util/byte_buf.h"
 #include "util/json_writer.h"
 
 enum input_kind {
@@ -18,73 +19,77 @@ enum input_kind {
     INPUT_DATAGRAM,  /* one UDP payload */
 };
 
-static void print_mac(const char *key, const uint8_t mac[CHAO_MAC_LEN])
+static void json_mac(struct byte_buf *b, const char *key, const uint8_t mac[CHAO_MAC_LEN])
 {
-    printf(",\"%s\":\"%02x:%02x:%02x:%02x:%02x:%02x\"", key, mac[0], mac[1], mac[2], mac[3],
-           mac[4], mac[5]);
+    byte_buf_printf(b, ",\"%s\":\"%02x:%02x:%02x:%02x:%02x:%02x\"", key, mac[0], mac[1],
+                    mac[2], mac[3], mac[4], mac[5]);
 }
 
-static void print_vlans(const struct chao_frame *f)
+static void json_vlans(struct byte_buf *b, const struct chao_frame *f)
 {
     bool any_stag = false;
-    fputs(",\"vlan\":[", stdout);
+    byte_buf_puts(b, ",\"vlan\":[");
     for (size_t i = 0; i < f->num_vlan; i++) {
-        printf(i ? ",%u" : "%u", f->vlan[i].vid);
+        byte_buf_printf(b, i ? ",%u" : "%u", f->vlan[i].vid);
         any_stag |= f->vlan[i].tpid != CHAO_TPID_CTAG;
     }
-    putchar(']');
+    byte_buf_putc(b, ']');
     if (!any_stag)
         return;
-    fputs(",\"vlan_tpid\":[", stdout);
+    byte_buf_puts(b, ",\"vlan_tpid\":[");
     for (size_t i = 0; i < f->num_vlan; i++)
-        printf(i ? ",\"0x%04x\"" : "\"0x%04x\"", f->vlan[i].tpid);
-    putchar(']');
+        byte_buf_printf(b, i ? ",\"0x%04x\"" : "\"0x%04x\"", f->vlan[i].tpid);
+    byte_buf_putc(b, ']');
 }
 
-static void print_frame(size_t index, const struct chao_frame *f)
+static void json_frame(struct byte_buf *b, size_t index, const struct chao_frame *f)
 {
-    printf("{\"result\":\"ok\",\"frame\":%zu,\"framing\":\"%s\"", index,
-           chao_framing_name(f->framing));
+    byte_buf_printf(b, "{\"result\":\"ok\",\"frame\":%zu,\"framing\":\"%s\"", index,
+                    chao_framing_name(f->framing));
     if (f->has_ethernet) {
-        print_mac("dst", f->dst);
-        print_mac("src", f->src);
+        json_mac(b, "dst", f->dst);
+        json_mac(b, "src", f->src);
         if (f->framing == CHAO_FRAMING_NATIVE)
-            print_vlans(f);
-        printf(",\"ethertype\":\"0x%04x\"", f->ethertype);
+            json_vlans(b, f);
+        byte_buf_printf(b, ",\"ethertype\":\"0x%04x\"", f->ethertype);
     }
     if (f->framing != CHAO_FRAMING_BARE)
-        printf(",\"version\":%u,\"type\":\"%s\",\"seq\":%u", f->version, chao_type_name(f->type),
-               f->seq);
-    printf(",\"length\":%zu", f->body.len);
+        byte_buf_printf(b, ",\"version\":%u,\"type\":\"%s\",\"seq\":%u", f->version,
+                        chao_type_name(f->type), f->seq);
+    byte_buf_printf(b, ",\"length\":%zu", f->body.len);
     if (f->framing == CHAO_FRAMING_NATIVE)
-        printf(",\"padding\":%zu", f->padding.len);
-    putchar(',');
-    json_write_key(stdout, "body_base64");
-    json_write_base64(stdout, f->body.ptr, f->body.len);
-    fputs("}\n", stdout);
+        byte_buf_printf(b, ",\"padding\":%zu", f->padding.len);
+    byte_buf_puts(b, ",\"body_base64\":");
+    json_buf_base64(b, f->body.ptr, f->body.len);
+    byte_buf_puts(b, "}\n");
 }
 
-static void print_error(size_t index, const struct chao_frame *f)
+static void json_error(struct byte_buf *b, size_t index, const struct chao_frame *f)
 {
-    printf("{\"result\":\"error\",\"frame\":%zu,\"error\":\"%s\",\"offset\":%zu,", index,
-           chao_error_name(f->error), f->error_offset);
-    json_write_key(stdout, "message");
-    json_write_string(stdout, chao_strerror(f->error));
-    fputs("}\n", stdout);
+    byte_buf_printf(b, "{\"result\":\"error\",\"frame\":%zu,\"error\":\"%s\",\"offset\":%zu,",
+                    index, chao_error_name(f->error), f->error_offset);
+    byte_buf_puts(b, "\"message\":");
+    json_buf_string(b, chao_strerror(f->error));
+    byte_buf_puts(b, "}\n");
 }
 
 /* Decodes and prints one frame; returns whether it decoded. */
 static bool parse_one(size_t index, const uint8_t *buf, size_t len, bool datagram)
 {
     struct chao_frame f;
+    struct byte_buf line = {0};
     enum ph_status st =
         datagram ? chao_decode_datagram(buf, len, &f) : chao_decode_frame(buf, len, &f);
-    if (st != PH_OK) {
-        print_error(index, &f);
-        return false;
-    }
-    print_frame(index, &f);
-    return true;
+    if (st != PH_OK)
+        json_error(&line, index, &f);
+    else
+        json_frame(&line, index, &f);
+    if (line.failed)
+        fprintf(stderr, "ph-parse: frame %zu: out of memory\n", index);
+    else
+        fwrite(line.data, 1, line.len, stdout);
+    byte_buf_free(&line);
+    return st == PH_OK;
 }
 
 /* The magic numbers of pcap (both byte orders, micro- and nanosecond) and pcapng. */

@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "store_daemon.h"
 #include "util/cli_num.h"
+#include "util/daemon_log.h"
 
 static void usage(FILE *out)
 {
@@ -31,6 +32,9 @@ static void usage(FILE *out)
             "                      the smaller of 64 MiB and a tenth of it)\n"
             "  --allow-uid UID     also serve peers with this uid (repeatable; the daemon's\n"
             "                      own uid is always allowed)\n"
+            "  --status-file PATH  keep a JSON status object at PATH: state (ready, running,\n"
+            "                      stopped), pid, socket, counters; replaced atomically\n"
+            "                      when ready, on SIGUSR1 and at exit\n"
             "  -v, --verbose       log every client and every rejected packet\n"
             "\n"
             "SIGTERM/SIGINT: finish the batch, sync, write out the corpus, exit 0.\n"
@@ -42,6 +46,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    daemon_log_init("ph-store");
     struct store_config cfg = {
         .socket_path = STORE_DEFAULT_SOCKET,
         .max_case = STORE_DEFAULT_MAX_CASE,
@@ -58,6 +63,7 @@ int main(int argc, char **argv)
         OPT_MAX_BACKLOG,
         OPT_MIN_FREE,
         OPT_ALLOW_UID,
+        OPT_STATUS_FILE,
     };
     static const struct option options[] = {
         {"corpus", required_argument, NULL, 'c'},
@@ -69,6 +75,7 @@ int main(int argc, char **argv)
         {"max-backlog", required_argument, NULL, OPT_MAX_BACKLOG},
         {"min-free", required_argument, NULL, OPT_MIN_FREE},
         {"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
+        {"status-file", required_argument, NULL, OPT_STATUS_FILE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -114,6 +121,9 @@ int main(int argc, char **argv)
                 cfg.max_backlog = v;
             else
                 cfg.min_free = v;
+            break;
+        case OPT_STATUS_FILE:
+            cfg.status_file = optarg;
             break;
         case OPT_ALLOW_UID:
             if (!cli_parse_u64(optarg, 0, UINT32_MAX - 1, &v) ||

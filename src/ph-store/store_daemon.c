@@ -24,6 +24,9 @@
 #include "store_materializer.h"
 #include "store_recover.h"
 #include "store_wal.h"
+#include "util/byte_buf.h"
+#include "util/daemon_log.h"
+#include "util/json_writer.h"
 
 #define STORE_LISTEN_BACKLOG 512
 /* Packets read from one client per wake-up, so one busy client cannot starve others. */
@@ -88,33 +91,40 @@ struct daemon {
     struct stats st;
 };
 
-void store_logf(const char *fmt, ...)
-{
-    char when[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", localtime_r(&now, &tm));
-    fprintf(stderr, "%s ph-store: ", when);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-static void print_stats(struct daemon *d, const char *why)
+/* The statistics, for people (the log) and, with --status-file, for scripts (a JSON
+ * object, docs/store-protocol.md). */
+static void print_stats(struct daemon *d, const char *why, const char *state)
 {
     uint64_t records = 0, bytes = 0;
     if (d->mat_running)
         store_materializer_backlog(&d->mat, &records, &bytes);
     const struct store_server_stats *st = &d->srv.st;
-    store_logf("stats (%s): stored %llu, duplicates %llu, rejected %llu, bytes %llu, "
-               "backlog %llu cases / %llu bytes, clients %llu, refused %llu, quarantined %llu",
-               why, (unsigned long long)st->stored, (unsigned long long)st->duplicates,
-               (unsigned long long)st->rejected, (unsigned long long)st->bytes,
-               (unsigned long long)records, (unsigned long long)bytes,
-               (unsigned long long)d->st.clients, (unsigned long long)d->st.refused,
-               (unsigned long long)d->st.quarantined);
+    daemon_logf("stats (%s): stored %llu, duplicates %llu, rejected %llu, bytes %llu, "
+                "backlog %llu cases / %llu bytes, clients %llu, refused %llu, quarantined %llu",
+                why, (unsigned long long)st->stored, (unsigned long long)st->duplicates,
+                (unsigned long long)st->rejected, (unsigned long long)st->bytes,
+                (unsigned long long)records, (unsigned long long)bytes,
+                (unsigned long long)d->st.clients, (unsigned long long)d->st.refused,
+                (unsigned long long)d->st.quarantined);
+    if (d->cfg->status_file == NULL)
+        return;
+    struct byte_buf b = {0};
+    daemon_status_begin(&b, state);
+    byte_buf_puts(&b, ",\"socket\":");
+    json_buf_string(&b, d->cfg->socket_path);
+    byte_buf_puts(&b, ",\"corpus\":");
+    json_buf_string(&b, d->cfg->corpus);
+    byte_buf_printf(&b,
+                    ",\"stats\":{\"stored\":%llu,\"duplicates\":%llu,\"rejected\":%llu,"
+                    "\"bytes\":%llu,\"backlog_cases\":%llu,\"backlog_bytes\":%llu,"
+                    "\"clients\":%llu,\"refused\":%llu,\"quarantined\":%llu}",
+                    (unsigned long long)st->stored, (unsigned long long)st->duplicates,
+                    (unsigned long long)st->rejected, (unsigned long long)st->bytes,
+                    (unsigned long long)records, (unsigned long long)bytes,
+                    (unsigned long long)d->st.clients, (unsigned long long)d->st.refused,
+                    (unsigned long long)d->st.quarantined);
+    daemon_status_write(d->cfg->status_file, &b);
+    byte_buf_free(&b);
 }
 
 /* ---- clients -------------------------------------------------------------------------- */
@@ -130,7 +140,7 @@ static void client_close(struct daemon *d, struct client *c)
     if (c->next)
         c->next->prev = c->prev;
     if (d->cfg->verbose)
-        store_logf("client fd %d gone", c->fd);
+        daemon_logf("client fd %d gone", c->fd);
     free(c->sess.acks);
     free(c);
 }
@@ -271,11 +281,11 @@ static void handle_case(struct daemon *d, struct client *c, const struct store_c
     store_session_decide(&d->srv, &c->sess, sc, &f, &v);
     bool full;
     if (store_server_disk_changed(&d->srv, &full))
-        store_logf(full ? "corpus filesystem nearly full: rejecting cases with NO_SPACE until "
+        daemon_logf(full ? "corpus filesystem nearly full: rejecting cases with NO_SPACE until "
                           "space returns"
                         : "space on the corpus filesystem again: accepting cases");
     if (v.verdict == STORE_REJECTED && v.reason == STORE_ERR_TARGET_UNUSABLE && d->cfg->verbose)
-        store_logf("fd %d: the %s folder of target %s cannot be used: rejected",
+        daemon_logf("fd %d: the %s folder of target %s cannot be used: rejected",
                    c->fd, store_kind_name(sc->kind), d->index.targets[target].name);
     if (v.verdict != STORE_STORED)
         return;
@@ -301,7 +311,7 @@ static void handle_case(struct daemon *d, struct client *c, const struct store_c
 static void handle_packet(struct daemon *d, struct client *c, const uint8_t *buf, size_t len)
 {
     if (d->raw_target < 0 && client_reserve(c) != 0)
-        store_logf("out of memory queueing an ack for fd %d", c->fd);
+        daemon_logf("out of memory queueing an ack for fd %d", c->fd);
     /* Past rcap the kernel kept only rcap bytes (MSG_TRUNC told the real length). */
     size_t kept = len > d->rcap ? d->rcap : len;
     struct store_decision dec;
@@ -310,7 +320,7 @@ static void handle_packet(struct daemon *d, struct client *c, const uint8_t *buf
         return;
     }
     if (d->cfg->verbose)
-        store_logf("fd %d: rejected packet of %zu bytes: %s", c->fd, len,
+        daemon_logf("fd %d: rejected packet of %zu bytes: %s", c->fd, len,
                    store_strerror(dec.error));
 }
 
@@ -324,7 +334,7 @@ static void read_client(struct daemon *d, struct client *c)
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
             if (d->cfg->verbose)
-                store_logf("fd %d: recv: %s", c->fd, strerror(errno));
+                daemon_logf("fd %d: recv: %s", c->fd, strerror(errno));
             client_close(d, c);
             return;
         }
@@ -380,7 +390,7 @@ static void submit_batch(struct daemon *d)
         return;
     char err[NET_ERR_LEN];
     if (store_wal_submit(&d->wal, d->fill.pos, d->fill.n, err) != 0)
-        store_logf("%s", err); /* could not start a new segment: the old one grows */
+        daemon_logf("%s", err); /* could not start a new segment: the old one grows */
     store_materializer_set_active(&d->mat, d->wal.segment);
     store_materializer_set_log_busy(&d->mat, true);
     struct case_batch t = d->flight;
@@ -399,12 +409,12 @@ static bool collect_batch(struct daemon *d, bool wait, const struct client *watc
         return false;
     store_materializer_set_log_busy(&d->mat, false);
     if (error != 0) {
-        store_logf("write-ahead log: %s: rejecting %zu cases", strerror(error), d->flight.n);
+        daemon_logf("write-ahead log: %s: rejecting %zu cases", strerror(error), d->flight.n);
         fail_flight(d, error == ENOSPC || error == EDQUOT ? STORE_ERR_NO_SPACE : STORE_ERR_IO_ERROR);
     } else {
         store_server_durable(&d->srv, d->wal.flight.last_lsn);
         if (store_materializer_push(&d->mat, d->flight.pos, d->flight.n) != 0)
-            store_logf("out of memory queueing cases for the corpus: they stay in the log");
+            daemon_logf("out of memory queueing cases for the corpus: they stay in the log");
         d->flight.n = 0;
     }
     for (struct client *c = d->clients, *next; c != NULL; c = next) {
@@ -452,7 +462,7 @@ static void watch_quarantine(struct daemon *d)
     uint64_t n = store_materializer_quarantined(&d->mat, target, sizeof(target), &error);
     if (n == d->mat_quarantined)
         return;
-    store_logf("%llu cases set aside in .store/quarantine/: a target folder cannot be used "
+    daemon_logf("%llu cases set aside in .store/quarantine/: a target folder cannot be used "
                "(the last: %s, %s)",
                (unsigned long long)(n - d->mat_quarantined), target, strerror(error));
     d->st.quarantined += n - d->mat_quarantined;
@@ -476,7 +486,7 @@ static void check_backlog(struct net_loop *loop, void *arg)
         d->backpressure = false;
     if (was == d->backpressure)
         return;
-    store_logf("backpressure %s (backlog %llu cases, %llu bytes)", d->backpressure ? "on" : "off",
+    daemon_logf("backpressure %s (backlog %llu cases, %llu bytes)", d->backpressure ? "on" : "off",
           (unsigned long long)records, (unsigned long long)bytes);
     for (struct client *c = d->clients; c != NULL; c = c->next)
         update_client_events(d, c);
@@ -504,13 +514,13 @@ static void on_listen(struct net_loop *loop, int fd, unsigned events, void *arg)
         int cfd = net_accept(fd, err);
         if (cfd < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK)
-                store_logf("%s", err);
+                daemon_logf("%s", err);
             return;
         }
         uid_t uid;
         pid_t pid;
         if (net_peer_uid(cfd, &uid, &pid, err) != 0 || !uid_allowed(d->cfg, uid)) {
-            store_logf("refused a client (uid %ld, pid %ld): not an allowed uid", (long)uid, (long)pid);
+            daemon_logf("refused a client (uid %ld, pid %ld): not an allowed uid", (long)uid, (long)pid);
             d->st.refused++;
             close(cfd);
             continue;
@@ -529,12 +539,12 @@ static void on_listen(struct net_loop *loop, int fd, unsigned events, void *arg)
         d->clients = c;
         d->st.clients++;
         if (net_loop_watch(loop, cfd, d->backpressure ? 0 : NET_READABLE, on_client_event, c) != 0) {
-            store_logf("epoll: %s", strerror(errno));
+            daemon_logf("epoll: %s", strerror(errno));
             client_close(d, c);
             continue;
         }
         if (d->cfg->verbose)
-            store_logf("client fd %d (uid %ld, pid %ld)", cfd, (long)uid, (long)pid);
+            daemon_logf("client fd %d (uid %ld, pid %ld)", cfd, (long)uid, (long)pid);
     }
 }
 
@@ -559,7 +569,7 @@ static void on_client_event(struct net_loop *loop, int fd, unsigned events, void
 static void on_stop_signal(struct net_loop *loop, int signo, void *arg)
 {
     (void)arg;
-    store_logf("%s: finishing the batch and shutting down", strsignal(signo));
+    daemon_logf("%s: finishing the batch and shutting down", strsignal(signo));
     net_loop_stop(loop);
 }
 
@@ -567,7 +577,7 @@ static void on_stats_signal(struct net_loop *loop, int signo, void *arg)
 {
     (void)loop;
     (void)signo;
-    print_stats(arg, "SIGUSR1");
+    print_stats(arg, "SIGUSR1", "running");
 }
 
 /* ---- run ------------------------------------------------------------------------------ */
@@ -605,7 +615,7 @@ static int setup(struct daemon *d, char *err)
     if (store_recover(&d->dirs, &d->index, &d->srv, &rec, err) != 0)
         return -1;
     d->st.quarantined = rec.quarantined;
-    store_logf("recovered: %llu cases in the corpus, %llu more from the log%s",
+    daemon_logf("recovered: %llu cases in the corpus, %llu more from the log%s",
                (unsigned long long)rec.indexed, (unsigned long long)rec.replayed,
                rec.quarantined > 0 ? ", some set aside (see above)" : "");
     uint64_t segment = rec.next_segment;
@@ -683,7 +693,7 @@ static void teardown(struct daemon *d, bool listening)
         records = d->mat.count;
         bytes = d->mat.queued_bytes;
         if (records > 0)
-            store_logf("%llu cases (%llu bytes) could not be written to the corpus (%s): they stay "
+            daemon_logf("%llu cases (%llu bytes) could not be written to the corpus (%s): they stay "
                   "in the log, and the next start writes them",
                   (unsigned long long)records, (unsigned long long)bytes,
                   strerror(d->mat.last_errno));
@@ -713,18 +723,19 @@ int store_daemon_run(const struct store_config *cfg)
     d.wal.done_fd = -1;
     char err[NET_ERR_LEN] = "";
     if (setup(&d, err) != 0) {
-        store_logf("fatal: %s", err);
+        daemon_logf("fatal: %s", err);
         teardown(&d, false);
         return 1;
     }
-    store_logf("serving %s on %s%s%s (max case %zu bytes)", cfg->corpus, cfg->socket_path,
-          cfg->raw_target ? ", raw mode for target " : "", cfg->raw_target ? cfg->raw_target : "",
-          cfg->max_case);
+    daemon_logf("serving %s on %s%s%s (max case %zu bytes)", cfg->corpus, cfg->socket_path,
+                cfg->raw_target ? ", raw mode for target " : "",
+                cfg->raw_target ? cfg->raw_target : "", cfg->max_case);
+    print_stats(&d, "ready", "ready");
     int rc = net_loop_run(d.loop);
     if (rc != 0)
-        store_logf("epoll_wait: %s", strerror(errno));
+        daemon_logf("epoll_wait: %s", strerror(errno));
     teardown(&d, true);
     d.mat_running = false;
-    print_stats(&d, "shutdown");
+    print_stats(&d, "shutdown", "stopped");
     return rc == 0 ? 0 : 1;
 }

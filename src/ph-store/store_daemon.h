@@ -35,11 +35,10 @@ struct store_config {
     uint64_t min_free; /* bytes kept free on the corpus filesystem; 0: automatic */
     uid_t allowed_uids[STORE_MAX_ALLOWED_UIDS];
     size_t nallowed;
+    const char *status_file; /* --status-file: NULL for none (util/daemon_log.h) */
     bool verbose;
 };
 
-/* One line on stderr, with the time and "ph-store: " before it. */
-void store_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Runs the daemon until SIGTERM or SIGINT. Returns the process exit status. */
 int store_daemon_run(const struct store_config *cfg);

@@ -14,6 +14,7 @@
 #include "store_materializer.h"
 #include "store_wal.h"
 #include "net/net_socket.h" /* NET_ERR_LEN */
+#include "util/daemon_log.h"
 
 static int index_existing(void *arg, const char *target, uint8_t kind,
                           const uint8_t digest[STORE_DIGEST_LEN], uint64_t bytes)
@@ -80,7 +81,7 @@ static int replay_record(struct replay *r, const char *segment, const struct sto
         return 0; /* materialized before the crash */
     case STORE_REPLAY_INVALID:
         r->out->invalid++;
-        store_logf("log %s: record %llu names no valid target or kind: skipped", segment,
+        daemon_logf("log %s: record %llu names no valid target or kind: skipped", segment,
                    (unsigned long long)rec->lsn);
         return 0;
     case STORE_REPLAY_WRITE: {
@@ -102,7 +103,7 @@ static int replay_record(struct replay *r, const char *segment, const struct sto
             return -1;
         }
         r->out->quarantined++;
-        store_logf("recovery: the %s folder of target %s cannot be used (%s): a case set "
+        daemon_logf("recovery: the %s folder of target %s cannot be used (%s): a case set "
                    "aside in .store/quarantine/",
                    store_kind_name((enum store_kind)rec->kind), target, strerror(why));
         return 0; /* not in the index: a new copy sent later is stored */
@@ -152,7 +153,7 @@ static int replay_segment(struct replay *r, uint64_t segment)
             continue;
         }
         if (n == 0) {
-            store_logf("log %s: %zu bytes after offset %zu are not a whole record: ignored "
+            daemon_logf("log %s: %zu bytes after offset %zu are not a whole record: ignored "
                        "(never acknowledged)",
                        name, size - off, off);
             break;

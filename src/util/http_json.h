@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "byte_buf.h"
+#include "json_writer.h"
 #include "http/http.h"
 
 /* {"result":"ok","method":...,"body_base64":...}: a request and its (decoded) body. */
@@ -21,10 +22,5 @@ void http_json_error(struct byte_buf *b, enum http_error error, size_t offset);
 
 /* {"result":"incomplete"} */
 void http_json_incomplete(struct byte_buf *b);
-
-/* Bytes as a JSON string: every byte < 0x20 or >= 0x80, '"' and '\' escaped (\u00XX). */
-void json_buf_bytes(struct byte_buf *b, const uint8_t *bytes, size_t len);
-/* Bytes as a base64 JSON string. */
-void json_buf_base64(struct byte_buf *b, const uint8_t *bytes, size_t len);
 
 #endif

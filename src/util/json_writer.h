@@ -1,26 +1,26 @@
 /*
- * A minimal JSON writer for the CLIs. We write our own because the output format wants
- * raw bytes: every byte < 0x20 or >= 0x80 becomes \u00XX, so a reader that decodes the
- * string as Latin-1 gets the exact bytes back. No packaged JSON library writes that.
+ * The one JSON writer, into a byte_buf (util/byte_buf.h). We write our own because the
+ * output formats want raw bytes: every byte < 0x20 or >= 0x80 becomes \u00XX, so a
+ * reader that decodes the string as Latin-1 gets the exact bytes back. No packaged JSON
+ * library writes that. An allocation failure sets the buffer's `failed`, as every
+ * byte_buf append does.
  */
 #ifndef JSON_WRITER_H
 #define JSON_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
-/* Writes bytes as a JSON string, quotes included. */
-void json_write_bytes(FILE *out, const uint8_t *bytes, size_t len);
+#include "byte_buf.h"
 
-/* Writes a NUL-terminated string as a JSON string. */
-void json_write_string(FILE *out, const char *s);
+/* Bytes as a JSON string, quotes included: '"' and '\' escaped, every byte < 0x20 or
+ * >= 0x80 as \u00XX. */
+void json_buf_bytes(struct byte_buf *b, const uint8_t *bytes, size_t len);
 
-/* Writes `"key":` for a key that needs no escaping. */
-void json_write_key(FILE *out, const char *key);
+/* A NUL-terminated string, escaped the same way. */
+void json_buf_string(struct byte_buf *b, const char *s);
 
-/* Writes bytes as a base64 JSON string (OpenSSL's encoder). Returns 0, or -1 when out
- * of memory. */
-int json_write_base64(FILE *out, const uint8_t *bytes, size_t len);
+/* Bytes as a base64 JSON string (OpenSSL's encoder). */
+void json_buf_base64(struct byte_buf *b, const uint8_t *bytes, size_t len);
 
 #endif
