@@ -25,6 +25,7 @@ PACKAGES=(
     g++ libstdc++-12-dev    # clang++ links OSS-Fuzz-style targets ($CXX, tests/fuzz)
     zip unzip               # OSS-Fuzz seed corpus archives
     gnuplot-nox             # afl-plot graphs in ci/fuzz.sh reports
+    python3-clang-14        # ci/mutate.sh finds mutation points with libclang 14, the system clang's
 )
 
 missing=()
