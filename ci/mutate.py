@@ -187,6 +187,8 @@ def write_tree(out, texts, count):
                 continue
             if os.path.isdir(dst) and not os.path.islink(dst):
                 shutil.rmtree(dst)  # a core mutated last time, not now
+            if os.path.islink(dst) and os.readlink(dst) != os.path.join(ROOT, rel):
+                os.unlink(dst)  # a mirror of another checkout
             if not os.path.islink(dst):
                 os.symlink(os.path.join(ROOT, rel), dst)
     for rel, text in texts.items():
