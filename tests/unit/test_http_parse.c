@@ -656,6 +656,13 @@ static const struct req_row transfer_encoding_rows[] = {
     {"Transfer-Encoding: a bad parameter after empty elements (unterminated)",
      IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,,gzip;a=\"x, chunked\r\n\r\n"),
      REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: no coding after empty elements",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,,@, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    /* every byte of the name counts: '_' for '-' is another field (no framing) */
+    {"Transfer_Encoding is not Transfer-Encoding",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n\r\n"), .method = "POST",
+     .fields = "Host: a\nTransfer_Encoding: chunked\n"},
 };
 
 /* ---- RFC 9112 9.3: persistence ----------------------------------------------------- */
