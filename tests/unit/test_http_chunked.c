@@ -110,6 +110,7 @@ static const struct chunk_row extension_rows[] = {
      REJECT(CHUNK_EXTENSION)},
     {"ext: quoted-pair of a control byte", IN("5;a=\"\\\x01\"\r\nhello\r\n0\r\n\r\n"),
      REJECT(CHUNK_EXTENSION)},
+    {"ext: BWS after a name, then ';'", IN("5;a ;b\r\nhello\r\n0\r\n\r\n"), OUT("hello")},
     {"ext: SP after the size with no ';'", IN("5 \r\nhello\r\n0\r\n\r\n"), REJECT(CHUNK_EXTENSION)},
 };
 
@@ -391,6 +392,14 @@ static size_t build_limit_rows(struct chunk_row *rows)
     bytes_puts(&b, "\r\nhello\r\n0\r\n\r\n");
     rows[n++] = (struct chunk_row){"line: HTTP_MAX_CHUNK_LINE", b.p, b.len, OUT("hello")};
 
+    /* the count starts again on every chunk-size line */
+    b = (struct bytes){0};
+    bytes_puts(&b, "1\r\nx\r\n5;");
+    bytes_put_rep(&b, 'a', HTTP_MAX_CHUNK_LINE - 2);
+    bytes_puts(&b, "\r\nhello\r\n0\r\n\r\n");
+    rows[n++] =
+        (struct chunk_row){"line: HTTP_MAX_CHUNK_LINE, second chunk", b.p, b.len, OUT("xhello")};
+
     b = (struct bytes){0};
     bytes_puts(&b, "5;");
     bytes_put_rep(&b, 'a', HTTP_MAX_CHUNK_LINE - 1);
@@ -566,15 +575,40 @@ static void test_init_after_junk(void **state)
     struct http_chunked_decoder dec;
     struct http_chunked_result res;
     memset(&dec, 0xA5, sizeof(dec));
+    memset(&res, 0xA5, sizeof(res));
     http_chunked_init(&dec);
     static const char body[] = "3\r\nabc\r\n0\r\n\r\n";
     uint8_t *buf = guard_buf_str(body);
     assert_int_equal(http_decode_chunked(&dec, buf, strlen(body), &res), PH_OK);
     assert_int_equal(res.error, HTTP_ERR_NONE);
+    assert_int_equal(res.error_offset, 0);
     assert_int_equal(res.decoded, 3);
     assert_int_equal(res.consumed, strlen(body));
     assert_memory_equal(buf, "abc", 3);
     guard_buf_free_str(buf, body);
+}
+
+/* http.h: after PH_REJECT "the decoder is spent": a further piece, even a good one, is
+ * refused at its first byte and nothing of it is consumed or decoded. */
+static void test_spent_after_reject(void **state)
+{
+    (void)state;
+    struct http_chunked_decoder dec;
+    struct http_chunked_result res;
+    http_chunked_init(&dec);
+    static const char bad[] = "x\r\n";
+    static const char good[] = "3\r\nabc\r\n0\r\n\r\n";
+    uint8_t *buf = guard_buf_str(bad);
+    assert_int_equal(http_decode_chunked(&dec, buf, strlen(bad), &res), PH_REJECT);
+    guard_buf_free_str(buf, bad);
+    buf = guard_buf_str(good);
+    memset(&res, 0xA5, sizeof(res));
+    assert_int_equal(http_decode_chunked(&dec, buf, strlen(good), &res), PH_REJECT);
+    assert_int_equal(res.error, HTTP_ERR_CHUNK_SIZE);
+    assert_int_equal(res.error_offset, 0);
+    assert_int_equal(res.consumed, 0);
+    assert_int_equal(res.decoded, 0);
+    guard_buf_free_str(buf, good);
 }
 
 int main(void)
@@ -583,7 +617,7 @@ int main(void)
         cmocka_unit_test(test_chunk_size),      cmocka_unit_test(test_chunk_extensions),
         cmocka_unit_test(test_framing),         cmocka_unit_test(test_trailers),
         cmocka_unit_test(test_limits),          cmocka_unit_test(test_piece_sizes),
-        cmocka_unit_test(test_init_after_junk),
+        cmocka_unit_test(test_init_after_junk), cmocka_unit_test(test_spent_after_reject),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

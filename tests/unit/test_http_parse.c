@@ -230,7 +230,8 @@ static const struct req_row target_rows[] = {
      REJECT(CONNECT_WITH_CONTENT), AT(37)},
     {"authority-form: CONNECT with userinfo", IN("CONNECT u@h:443 HTTP/1.1\r\nHost: h\r\n\r\n"),
      REJECT(TARGET_AUTHORITY)},
-    {"target: no form at all", IN("GET p HTTP/1.1\r\nHost: a\r\n\r\n"), REJECT(TARGET_FORM)},
+    {"target: no form at all", IN("GET p HTTP/1.1\r\nHost: a\r\n\r\n"), REJECT(TARGET_FORM),
+     AT(4)},
 
     /* 3.2.4 asterisk-form, for OPTIONS only */
     {"asterisk-form: OPTIONS", IN("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"), .method = "OPTIONS",
@@ -238,6 +239,39 @@ static const struct req_row target_rows[] = {
     {"asterisk-form: OPTIONS may use origin-form", IN("OPTIONS /x HTTP/1.1\r\nHost: a\r\n\r\n"),
      .method = "OPTIONS", .target = "/x"},
     {"asterisk-form: with GET", IN("GET * HTTP/1.1\r\nHost: a\r\n\r\n"), REJECT(TARGET_FORM)},
+    /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 3.1); not http(s),
+     * so userinfo is allowed and the authority may be empty */
+    {"absolute-form: other scheme, every scheme character",
+     IN("GET a0z9+-.AZ:x HTTP/1.1\r\nHost: h\r\n\r\n"), .target = "a0z9+-.AZ:x",
+     .form = HTTP_TARGET_ABSOLUTE, .host = "h", .fields = "Host: h\n"},
+    {"absolute-form: scheme starting with Z", IN("GET Z:x HTTP/1.1\r\nHost: h\r\n\r\n"),
+     .target = "Z:x", .form = HTTP_TARGET_ABSOLUTE, .host = "h", .fields = "Host: h\n"},
+    {"absolute-form: scheme starting with z, then a digit",
+     IN("GET z9:x HTTP/1.1\r\nHost: h\r\n\r\n"),
+     .target = "z9:x", .form = HTTP_TARGET_ABSOLUTE, .host = "h", .fields = "Host: h\n"},
+    {"absolute-form: '_' in a scheme", IN("GET a_b:x HTTP/1.1\r\nHost: h\r\n\r\n"),
+     REJECT(TARGET_FORM), AT(5)},
+    {"absolute-form: scheme starting with a digit", IN("GET 1a:x HTTP/1.1\r\nHost: h\r\n\r\n"),
+     REJECT(TARGET_FORM), AT(4)},
+    {"absolute-form: other scheme, userinfo and IP-literal",
+     IN("GET x://u:p@[::1]:1/ HTTP/1.1\r\nHost: h\r\n\r\n"), .target = "x://u:p@[::1]:1/",
+     .form = HTTP_TARGET_ABSOLUTE, .host = "h", .fields = "Host: h\n"},
+    {"absolute-form: other scheme, empty authority", IN("GET x:// HTTP/1.1\r\nHost: h\r\n\r\n"),
+     .target = "x://", .form = HTTP_TARGET_ABSOLUTE, .host = "h", .fields = "Host: h\n"},
+    {"absolute-form: '[' in userinfo", IN("GET x://u[@h/ HTTP/1.1\r\nHost: h\r\n\r\n"),
+     REJECT(TARGET_AUTHORITY), AT(8)},
+    {"absolute-form: ']' in userinfo", IN("GET x://u]@h/ HTTP/1.1\r\nHost: h\r\n\r\n"),
+     REJECT(TARGET_AUTHORITY), AT(8)},
+    {"absolute-form: brackets outside an authority", IN("GET x:a[b] HTTP/1.1\r\nHost: h\r\n\r\n"),
+     REJECT(TARGET_CHAR), AT(6)},
+    {"absolute-form: brackets in the path", IN("GET http://h/[ HTTP/1.1\r\nHost: h\r\n\r\n"),
+     REJECT(TARGET_CHAR), AT(12)},
+    {"absolute-form: http, nothing after //", IN("GET http:// HTTP/1.1\r\nHost: h\r\n\r\n"),
+     REJECT(TARGET_AUTHORITY), AT(11)},
+    {"absolute-form: '@' is no letter", IN("GET @:x HTTP/1.1\r\nHost: h\r\n\r\n"),
+     REJECT(TARGET_FORM), AT(4)},
+    {"absolute-form: '@' inside a scheme", IN("GET a@:x HTTP/1.1\r\nHost: h\r\n\r\n"),
+     REJECT(TARGET_FORM), AT(5)},
 };
 
 /* ---- RFC 9112 2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive ---------- */
@@ -263,6 +297,8 @@ static const struct req_row version_rows[] = {
     {"version: letter for a digit", IN("GET / HTTP/1.x\r\nHost: a\r\n\r\n"), REJECT(VERSION),
      AT(6)},
     {"version: trailing byte", IN("GET / HTTP/1.1x\r\nHost: a\r\n\r\n"), REJECT(VERSION), AT(6)},
+    {"version: ':' for the major digit", IN("GET / HTTP/:.1\r\nHost: a\r\n\r\n"), REJECT(VERSION),
+     AT(6)},
 };
 
 /* ---- RFC 9112 2.2: CRLF ends every line; no bare LF, no bare CR -------------------- */
@@ -288,6 +324,11 @@ static const struct req_row crlf_rows[] = {
      AT(5)},
     {"bare LF: right after the target", IN("GET /\nx HTTP/1.1\r\nHost: a\r\n\r\n"), REJECT(BARE_LF),
      AT(5)},
+    {"bare LF: right after a field name", IN("GET / HTTP/1.1\r\nHost: a\r\nX\n\r\n"),
+     REJECT(BARE_LF), AT(26)},
+    /* the line ends badly before its field is acted on: not HOST_DUPLICATE */
+    {"bare CR: ends a second Host line", IN("GET / HTTP/1.1\r\nHost: a\r\nHost: b\rX\r\n\r\n"),
+     REJECT(BARE_CR), AT(32)},
 };
 
 /* ---- RFC 9112 2.2: one CRLF before the request-line may be ignored ----------------- */
@@ -368,6 +409,9 @@ static const struct req_row field_rows[] = {
      IN("GET / HTTP/1.1\r\nHost: a\r\nX: a\x1b"
         "b\r\n\r\n"),
      REJECT(FIELD_VALUE), AT(29)},
+    /* names that differ from one the parser acts on in one bit of one byte are other fields */
+    {"fields: Iost is not Host", IN("GET / HTTP/1.1\r\nHost: a\r\nIost: b\r\n\r\n"),
+     .fields = "Host: a\nIost: b\n"},
 };
 
 /* ---- RFC 9112 3.2, RFC 9110 7.2: Host ---------------------------------------------- */
@@ -376,7 +420,8 @@ static const struct req_row host_rows[] = {
     {"Host: name is case-insensitive", IN("GET / HTTP/1.1\r\nhOST: a\r\n\r\n"),
      .fields = "hOST: a\n"},
     {"Host: OWS trimmed", IN("GET / HTTP/1.1\r\nHost: \t a \t\r\n\r\n")},
-    {"Host: missing in HTTP/1.1", IN("GET / HTTP/1.1\r\nX: y\r\n\r\n"), REJECT(HOST_MISSING)},
+    {"Host: missing in HTTP/1.1", IN("GET / HTTP/1.1\r\nX: y\r\n\r\n"), REJECT(HOST_MISSING),
+     AT(22)},
     {"Host: missing in HTTP/1.0 is fine", IN("GET / HTTP/1.0\r\nX: y\r\n\r\n"), .v10 = true,
      .no_host = true, .fields = "X: y\n"},
     {"Host: present in HTTP/1.0", IN("GET / HTTP/1.0\r\nHost: a\r\n\r\n"), .v10 = true},
@@ -401,6 +446,29 @@ static const struct req_row host_rows[] = {
     {"Host: userinfo", IN("GET / HTTP/1.1\r\nHost: u@a\r\n\r\n"), REJECT(HOST_INVALID)},
     {"Host: unclosed IP-literal", IN("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"), REJECT(HOST_INVALID)},
     {"Host: bad pct-encoding", IN("GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n"), REJECT(HOST_INVALID)},
+    {"Host: pct-encoded", IN("GET / HTTP/1.1\r\nHost: a%41\r\n\r\n"), .host = "a%41",
+     .fields = "Host: a%41\n"},
+    {"Host: bad pct-encoding first",
+     IN("GET / HTTP/1.1\r\nHost: %zz\r\n\r\n"), REJECT(HOST_INVALID),
+     AT(16)},
+    {"Host: pct-encoding cut short",
+     IN("GET / HTTP/1.1\r\nHost: a%4\r\n\r\n"), REJECT(HOST_INVALID)},
+    {"Host: bad first hex digit", IN("GET / HTTP/1.1\r\nHost: a%z4\r\n\r\n"), REJECT(HOST_INVALID)},
+    {"Host: bad pct-encoding after a good one", IN("GET / HTTP/1.1\r\nHost: a%41%zz\r\n\r\n"),
+     REJECT(HOST_INVALID)},
+    {"Host: one-character IP-literal", IN("GET / HTTP/1.1\r\nHost: [a]\r\n\r\n"), .host = "[a]",
+     .fields = "Host: [a]\n"},
+    {"Host: IP-literal, empty port", IN("GET / HTTP/1.1\r\nHost: [::1]:\r\n\r\n"), .host = "[::1]:",
+     .fields = "Host: [::1]:\n"},
+    {"Host: port with 0 and 9", IN("GET / HTTP/1.1\r\nHost: a:09\r\n\r\n"), .host = "a:09",
+     .fields = "Host: a:09\n"},
+    {"Host: empty IP-literal", IN("GET / HTTP/1.1\r\nHost: []\r\n\r\n"), REJECT(HOST_INVALID)},
+    {"Host: '[' inside an IP-literal", IN("GET / HTTP/1.1\r\nHost: [[]\r\n\r\n"),
+     REJECT(HOST_INVALID)},
+    {"Host: '[' later inside an IP-literal", IN("GET / HTTP/1.1\r\nHost: [a[b]\r\n\r\n"),
+     REJECT(HOST_INVALID)},
+    {"Host: IP-literal, then no ':'", IN("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n"),
+     REJECT(HOST_INVALID)},
 };
 
 /* ---- RFC 9110 8.6, RFC 9112 6.3: Content-Length ------------------------------------ */
@@ -464,6 +532,9 @@ static const struct req_row content_length_rows[] = {
      IN("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 05\r\n\r\n"),
      .method = "POST", .fields = "Host: a\nContent-Length: 5\nContent-Length: 05\n",
      .framing = HTTP_FRAMING_LENGTH, .content_length = 5},
+    {"CONNECT with one byte of content",
+     IN("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nContent-Length: 1\r\n\r\n"),
+     REJECT(CONNECT_WITH_CONTENT), AT(37)},
 };
 
 /* ---- RFC 9112 6.1, 6.3, 7; RFC 9110 5.6.1: Transfer-Encoding ---------------------- */
@@ -536,6 +607,70 @@ static const struct req_row transfer_encoding_rows[] = {
     {"Transfer-Encoding: coding is not a token",
      IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ch@nked\r\n\r\n"),
      REJECT(TRANSFER_ENCODING_INVALID)},
+    /* transfer-coding = token *( OWS ";" OWS transfer-parameter ) (RFC 9110 10.1.4): with
+     * parameters gzip is read, and then is unsupported (501); a bad parameter is 400 */
+    {"Transfer-Encoding: a parameter",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;q=1, chunked\r\n\r\n"),
+     REJECT(TRANSFER_CODING_UNSUPPORTED), .code = 501, AT(26)},
+    {"Transfer-Encoding: OWS and BWS around a parameter",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip ; q = 1 , chunked\r\n\r\n"),
+     REJECT(TRANSFER_CODING_UNSUPPORTED), .code = 501, AT(26)},
+    {"Transfer-Encoding: quoted parameter with a quoted-pair",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;a=\"x\\\"y\", chunked\r\n\r\n"),
+     REJECT(TRANSFER_CODING_UNSUPPORTED), .code = 501, AT(26)},
+    {"Transfer-Encoding: empty quoted parameter, then another",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;a=\"\";b=c, chunked\r\n\r\n"),
+     REJECT(TRANSFER_CODING_UNSUPPORTED), .code = 501, AT(26)},
+    {"Transfer-Encoding: chunked takes no parameter",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;q=1\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: ';' without a parameter",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: parameter without '='",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;a, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: parameter without a value",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;a=, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: unterminated quoted parameter",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;a=\"x, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: quoted parameter ends in a backslash",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;a=\"x\\\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: SP inside a parameter value",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;a=b c, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: bytes after a quoted parameter",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;a=\"x\"y, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    /* a coding that does not parse is a reject wherever it is in the list */
+    {"Transfer-Encoding: parameter without a name",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;=1, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: parameters of no coding",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ;a=b, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: a bad parameter after empty elements (no name)",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,,gzip;=1, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: a bad parameter after empty elements (no '=')",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,,gzip;a, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: a bad parameter after empty elements (no value)",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,,gzip;a=, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: a bad parameter after empty elements (unterminated)",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,,gzip;a=\"x, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    {"Transfer-Encoding: no coding after empty elements",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,,@, chunked\r\n\r\n"),
+     REJECT(TRANSFER_ENCODING_INVALID), AT(26)},
+    /* every byte of the name counts: '_' for '-' is another field (no framing) */
+    {"Transfer_Encoding is not Transfer-Encoding",
+     IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n\r\n"), .method = "POST",
+     .fields = "Host: a\nTransfer_Encoding: chunked\n"},
 };
 
 /* ---- RFC 9112 9.3: persistence ----------------------------------------------------- */
@@ -578,6 +713,9 @@ static const struct req_row keep_alive_rows[] = {
      .fields = "Connection: foo, Keep-Alive\n", .conn = CONN_KEEP},
     {"keep-alive: HTTP/1.0 close", IN("GET / HTTP/1.0\r\nConnection: close\r\n\r\n"), .v10 = true,
      .no_host = true, .fields = "Connection: close\n", .conn = CONN_CLOSE},
+    {"keep-alive: bonnection is not Connection",
+     IN("GET / HTTP/1.1\r\nHost: a\r\nbonnection: close\r\n\r\n"),
+     .fields = "Host: a\nbonnection: close\n", .conn = CONN_KEEP},
 };
 
 /* ---- RFC 9110 10.1.1: Expect ------------------------------------------------------- */
@@ -770,6 +908,20 @@ static enum ph_status row_status(const struct req_row *r)
     return r->incomplete ? PH_INCOMPLETE : PH_OK;
 }
 
+/* http.h: "a reject always leaves the same state": the state of a fresh call, every
+ * output but the error and its offset as the reset leaves it, nothing half-parsed. */
+static int check_reset(const struct req_row *r, const struct http_request *req)
+{
+    if (req->method.ptr != NULL || req->method.len != 0 || req->target.ptr != NULL ||
+        req->target.len != 0 || req->host.ptr != NULL || req->host.len != 0 ||
+        req->target_form != HTTP_TARGET_ORIGIN || req->minor_version != 0 ||
+        req->num_headers != 0 || req->framing != HTTP_FRAMING_NONE ||
+        req->content_length != 0 || req->keep_alive || req->expect_continue ||
+        req->consumed != 0)
+        return failf(r, "a reject or an incomplete head left outputs behind");
+    return 0;
+}
+
 /* Parses the row's input from a guard buffer and compares everything the row says. */
 static int check_row(const struct req_row *r)
 {
@@ -796,6 +948,10 @@ static int check_row(const struct req_row *r)
     } else if (want == PH_OK) {
         bad += check_accept(r, &req, buf);
     }
+    if (st != PH_OK)
+        bad += check_reset(r, &req);
+    else if (req.error_offset != 0)
+        bad += failf(r, "accepted with error_offset %zu", req.error_offset);
     guard_buf_free(buf, r->len);
     return bad;
 }
@@ -1009,6 +1165,8 @@ static void test_header_count_limit(void **state)
         {"fields: HTTP_MAX_HEADERS + 1", HTTP_MAX_HEADERS + 1, HTTP_ERR_TOO_MANY_HEADERS},
         {"fields: HTTP_MAX_HEADERS + 1 empty values", HTTP_MAX_HEADERS + 1,
          HTTP_ERR_TOO_MANY_HEADERS},
+        /* a bad end of the head is found before the count matters */
+        {"fields: HTTP_MAX_HEADERS, then a bare LF", HTTP_MAX_HEADERS, HTTP_ERR_BARE_LF},
     };
     for (size_t i = 0; i < NROWS(cases); i++) {
         struct bytes in = {0}, fields = {0};
@@ -1022,12 +1180,15 @@ static void test_header_count_limit(void **state)
             snprintf(line, sizeof(line), "X-%zu: %s\n", f, empty ? "" : "v");
             bytes_puts(&fields, line);
         }
-        bytes_puts(&in, "\r\n");
+        bool bare_lf = cases[i].error == HTTP_ERR_BARE_LF;
+        bytes_puts(&in, bare_lf ? "\n" : "\r\n");
         struct req_row r = {.label = cases[i].label,
                             .in = in.p,
                             .len = in.len,
                             .error = cases[i].error,
-                            .code = 431,
+                            .code = bare_lf ? 400 : 431,
+                            .check_at = bare_lf,
+                            .at = in.len - 1,
                             .fields = fields.p};
         bad += check_row(&r);
         bad += check_sampled_prefixes(&r, in.len - 2);
