@@ -55,11 +55,11 @@ done
 ph_workdir ph-conformance
 
 if [ "$start_httpd" = 1 ]; then
-    "$bin/ph-httpd" --listen 127.0.0.1:0 2>"$work/httpd.log" &
+    "$bin/ph-httpd" --listen 127.0.0.1:0 --status-file "$work/httpd.status" \
+        2>"$work/httpd.log" &
     pids+=($!)
-    for _ in $(seq 200); do grep -q 'listening on' "$work/httpd.log" && break; sleep 0.05; done
-    addr=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$work/httpd.log")
-    [ -n "$addr" ] || { cat "$work/httpd.log" >&2; exit 1; }
+    ph_wait_ready "$work/httpd.status" "$!" || { cat "$work/httpd.log" >&2; exit 1; }
+    addr=$(jq -r .listen "$work/httpd.status")
     servers+=("ph-httpd=$addr")
 fi
 

@@ -95,11 +95,12 @@ args=()
 # Starts ph-httpd --echo-all on a free port; prints HOST:PORT.
 start_httpd() {
     local log=$work/httpd.$1.log
-    "$bin/ph-httpd" --listen 127.0.0.1:0 --echo-all 2>"$log" &
+    "$bin/ph-httpd" --listen 127.0.0.1:0 --echo-all --status-file "$work/httpd.$1.status" \
+        2>"$log" &
     pids+=($!)
-    for _ in $(seq 200); do grep -q 'listening on' "$log" && break; sleep 0.05; done
-    httpd_addr=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$log")
-    [ -n "$httpd_addr" ] || { cat "$log" >&2; echo "diff: ph-httpd did not start" >&2; exit 1; }
+    ph_wait_ready "$work/httpd.$1.status" "$!" ||
+        { cat "$log" >&2; echo "diff: ph-httpd did not start" >&2; exit 1; }
+    httpd_addr=$(jq -r .listen "$work/httpd.$1.status")
 }
 
 # Starts a server that prints its port on stdout; sets port.
@@ -163,11 +164,12 @@ fi
 rm -rf "$out"
 mkdir -p "$out"
 if [ -z "$store" ]; then
-    "$bin/ph-store" --corpus "$out/corpus" --socket "$work/store.sock" 2>"$work/store.log" &
+    "$bin/ph-store" --corpus "$out/corpus" --socket "$work/store.sock" \
+        --status-file "$work/store.status" 2>"$work/store.log" &
     store_pid=$!
     pids+=("$store_pid")
-    for _ in $(seq 200); do grep -q serving "$work/store.log" && break; sleep 0.05; done
-    grep -q serving "$work/store.log" || { cat "$work/store.log" >&2; echo "diff: ph-store did not start" >&2; exit 1; }
+    ph_wait_ready "$work/store.status" "$store_pid" ||
+        { cat "$work/store.log" >&2; echo "diff: ph-store did not start" >&2; exit 1; }
     store=$work/store.sock
 fi
 if [ "$check" = 1 ]; then

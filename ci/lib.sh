@@ -16,6 +16,9 @@
 #                          carries the mark in its environment
 #   ph_reap_tagged         kills with SIGKILL every process that carries $ph_tag (not the
 #                          calling shell): what a program left behind, whatever its session
+#   ph_wait_ready FILE PID waits until the daemon PID (ph-httpd, ph-store) has written
+#                          "state":"ready" to its --status-file FILE (fails when PID dies
+#                          or after 30 s); read figures with jq, e.g. jq -r .listen FILE
 
 ph_workdir() {
     work=$(mktemp -d "/tmp/$1.XXXXXX")
@@ -90,4 +93,14 @@ ph_reap_tagged() {
         grep -qzxF "$ph_tag" "$environ" 2>/dev/null || continue
         kill -KILL "$p" 2>/dev/null || true
     done
+}
+
+ph_wait_ready() {
+    local _
+    for _ in $(seq 600); do
+        jq -e '.state == "ready"' "$1" >/dev/null 2>&1 && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
 }

@@ -15,6 +15,8 @@ BIN=$(cd "${1:-$ROOT/build/bin}" && pwd)
 OUT=$ROOT/corpus/store_session
 RECORDER=$ROOT/ci/store_session_recorder.py
 mkdir -p "$OUT"
+# shellcheck source=ci/lib.sh
+. "$ROOT/ci/lib.sh" # ph_wait_ready
 
 work=$(mktemp -d /tmp/ph-store-seeds.XXXXXX)
 daemon=
@@ -26,12 +28,11 @@ trap cleanup EXIT
 
 start_store() { # start_store [ARGS...]: a fresh corpus each time
     rm -rf "$work/corpus"
-    "$BIN/ph-store" --corpus "$work/corpus" --socket "$work/store.sock" "$@" 2>>"$work/store.log" &
+    rm -f "$work/store.status"
+    "$BIN/ph-store" --corpus "$work/corpus" --socket "$work/store.sock" \
+        --status-file "$work/store.status" "$@" 2>>"$work/store.log" &
     daemon=$!
-    for _ in $(seq 100); do
-        [ -S "$work/store.sock" ] && return 0
-        sleep 0.05
-    done
+    ph_wait_ready "$work/store.status" "$daemon" && return 0
     echo "record-store-seeds: ph-store did not start" >&2
     exit 1
 }

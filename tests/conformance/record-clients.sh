@@ -20,16 +20,18 @@ record() {
     local name=$1
     shift
     local corpus=$work/$name sock=$work/$name.sock log=$work/$name.log
-    "$bin/ph-store" --corpus "$corpus" --socket "$sock" 2>"$log.store" &
+    "$bin/ph-store" --corpus "$corpus" --socket "$sock" --status-file "$log.store.status" \
+        2>"$log.store" &
     local store=$!
     pids+=("$store")
-    for _ in $(seq 100); do grep -q serving "$log.store" && break; sleep 0.05; done
-    "$bin/ph-httpd" --listen 127.0.0.1:0 --record "$sock" 2>"$log" &
+    ph_wait_ready "$log.store.status" "$store" || { cat "$log.store" >&2; return 1; }
+    "$bin/ph-httpd" --listen 127.0.0.1:0 --record "$sock" --status-file "$log.status" \
+        2>"$log" &
     local httpd=$!
     pids+=("$httpd")
-    for _ in $(seq 100); do grep -q 'listening on' "$log" && break; sleep 0.05; done
+    ph_wait_ready "$log.status" "$httpd" || { cat "$log" >&2; return 1; }
     local url
-    url=http://$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$log")/echo
+    url=http://$(jq -r .listen "$log.status")/echo
     timeout 10 env URL="$url" "$@" >/dev/null 2>&1 || echo "note: $name exited non-zero"
     kill -TERM "$httpd" && wait "$httpd" || true
     kill -TERM "$store" && wait "$store" || true

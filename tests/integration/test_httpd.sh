@@ -27,8 +27,11 @@ trap cleanup EXIT
 
 # shellcheck source=tests/integration/check_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/check_lib.sh"
+# shellcheck source=ci/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../ci/lib.sh" # ph_wait_ready
 
-# start_httpd NAME [ARGS...]: sets addr_NAME, pid_NAME; log in $work/NAME.log
+# start_httpd NAME [ARGS...]: sets addr_NAME, pid_NAME; log in $work/NAME.log, status
+# (--status-file) in $work/NAME.status
 start_httpd() {
     local name=$1
     shift
@@ -36,17 +39,13 @@ start_httpd() {
     # answers 170 000 requests fills by about 16 MiB: the memory check below would measure
     # ASan, not our buffers. A small quarantine still catches a use right after free.
     ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=2 \
-        "$httpd" --listen 127.0.0.1:0 "$@" 2>"$work/$name.log" &
+        "$httpd" --listen 127.0.0.1:0 --status-file "$work/$name.status" "$@" \
+        2>"$work/$name.log" &
     local pid=$!
     pids+=("$pid")
-    for _ in $(seq 200); do
-        grep -q 'listening on' "$work/$name.log" && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
+    ph_wait_ready "$work/$name.status" "$pid" || { cat "$work/$name.log"; return 1; }
     local a
-    a=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$work/$name.log")
-    [ -n "$a" ] || { cat "$work/$name.log"; return 1; }
+    a=$(jq -r .listen "$work/$name.status")
     printf -v "addr_$name" '%s' "$a"
     printf -v "pid_$name" '%s' "$pid"
 }
@@ -61,10 +60,11 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$@"
 }
 
 echo "== ph-store for --record"
-"$bin/ph-store" --corpus "$work/corpus" --socket "$work/store.sock" 2>"$work/store.log" &
+"$bin/ph-store" --corpus "$work/corpus" --socket "$work/store.sock" \
+    --status-file "$work/store.status" 2>"$work/store.log" &
 store_pid=$!
 pids+=("$store_pid")
-for _ in $(seq 200); do grep -q serving "$work/store.log" && break; sleep 0.05; done
+ph_wait_ready "$work/store.status" "$store_pid" || { cat "$work/store.log"; exit 1; }
 
 start_httpd main --record "$work/store.sock" --header-timeout 1000 --body-timeout 1000 \
     --max-body 65536 --max-output 65536 --idle-timeout 3000
@@ -301,10 +301,11 @@ kill -TERM "$store_pid"
 wait "$store_pid" || true
 # Drops are by design when the store is busy (500 pipelined requests arrive at once):
 # they are counted, and the server never waited.
-check "requests were recorded ($(grep -o 'recorded [0-9]*, dropped [0-9]*' "$work/main.log"))" \
-    grep -Eq 'recorded [1-9][0-9]*, dropped [0-9]+' "$work/main.log"
+check "requests were recorded ($(jq -c '.stats | {recorded, record_dropped}' "$work/main.status"))" \
+    jq -e '.stats.recorded > 0' "$work/main.status"
 check "the store holds the chunked upload byte for byte" \
     bash -c "for f in '$work'/corpus/http_request/*; do cmp -s \"\$f\" '$cases/post-chunked' && exit 0; done; exit 1"
-check "SIGPIPE never killed the server (it exited through SIGTERM)" grep -q 'stats (exit)' "$work/main.log"
+check "SIGPIPE never killed the server (it exited through SIGTERM)" \
+    jq -e '.state == "stopped"' "$work/main.status"
 
 check_summary "httpd integration"

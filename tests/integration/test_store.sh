@@ -26,6 +26,8 @@ trap cleanup EXIT
 
 # shellcheck source=tests/integration/check_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/check_lib.sh"
+# shellcheck source=ci/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../ci/lib.sh" # ph_wait_ready
 
 # A tmpfs of SIZE at DIR when we may mount; else a plain folder (and ENOSPC is skipped).
 can_mount=1
@@ -40,21 +42,16 @@ make_fs() {
 }
 
 daemon_pid=
-start_daemon() { # start_daemon CORPUS SOCKET [ARGS...]
+start_daemon() { # start_daemon CORPUS SOCKET [ARGS...]; status in $work/daemon.status
     local corpus=$1 sock=$2
     shift 2
-    # Ready when it logs "serving": a stale socket file may be there before it is.
-    local before
-    before=$(grep -c "serving" "$work/daemon.log" || true)
-    "$store" --corpus "$corpus" --socket "$sock" "$@" 2>>"$work/daemon.log" &
+    # Ready when its status file says so: a stale socket file may be there before it is.
+    rm -f "$work/daemon.status"
+    "$store" --corpus "$corpus" --socket "$sock" --status-file "$work/daemon.status" "$@" \
+        2>>"$work/daemon.log" &
     daemon_pid=$!
     pids+=("$daemon_pid")
-    for _ in $(seq 600); do
-        [ "$(grep -c "serving" "$work/daemon.log" || true)" -gt "$before" ] && return 0
-        kill -0 "$daemon_pid" 2>/dev/null || return 1
-        sleep 0.05
-    done
-    return 1
+    ph_wait_ready "$work/daemon.status" "$daemon_pid"
 }
 stop_daemon() { # SIGTERM, and wait for a clean exit
     kill -TERM "$daemon_pid"
@@ -79,10 +76,13 @@ check "every acknowledged case on disk once, byte for byte" \
     "$torture" verify "$fs/c1" many 1 200 "$work/acks1"
 check "socket removed, log and tmp empty after shutdown" \
     bash -c "[ ! -e '$work/s1.sock' ] && [ -z \"\$(ls -A '$fs/c1/.store/tmp' '$fs/c1/.store/wal' | grep -v :)\" ]"
-check "statistics printed on SIGUSR1" grep -q "stats (SIGUSR1)" "$work/daemon.log"
+check "statistics logged on SIGUSR1" grep -q "stats (SIGUSR1)" "$work/daemon.log"
 expected=$((64 * (2000 - (2000 - 1) / 10))) # every 10th case, from the 10th, repeats one
 check "distinct cases stored: $expected" \
     test "$(find "$fs/c1/many" -type f | wc -l)" -eq "$expected"
+check "the status file says stopped, $expected stored, the rest duplicates" \
+    jq -e ".state == \"stopped\" and .stats.stored == $expected and
+           .stats.duplicates == $((64 * 2000 - expected))" "$work/daemon.status"
 
 echo "== kill -9 in the middle of a stream, then restart"
 start_daemon "$fs/c2" "$work/s2.sock"
@@ -288,18 +288,15 @@ start_daemon_env() { # start_daemon_env CORPUS SOCKET [ENV or PREFIX...] [-- DAE
     done
     [ $# -gt 0 ] && shift
     args=("$@")
-    local before
-    before=$(grep -c "serving" "$work/daemon.log" || true)
-    env "${prefix[@]}" "$store" --corpus "$corpus" --socket "$sock" "${args[@]}" \
-        2>>"$work/daemon.log" &
+    # The daemon may run as another user (setpriv): its status file goes to a folder
+    # anyone may write, as /tmp.
+    mkdir -p "$work/status" && chmod 1777 "$work/status"
+    rm -f "$work/status/daemon.status"
+    env "${prefix[@]}" "$store" --corpus "$corpus" --socket "$sock" \
+        --status-file "$work/status/daemon.status" "${args[@]}" 2>>"$work/daemon.log" &
     daemon_pid=$!
     pids+=("$daemon_pid")
-    for _ in $(seq 600); do
-        [ "$(grep -c "serving" "$work/daemon.log" || true)" -gt "$before" ] && return 0
-        kill -0 "$daemon_pid" 2>/dev/null || return 1
-        sleep 0.05
-    done
-    return 1
+    ph_wait_ready "$work/status/daemon.status" "$daemon_pid"
 }
 echo "== hostile corpus folders (openat2)"
 hostile_folders openat2 PH_STORE_NO_OPENAT2=0
