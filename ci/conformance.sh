@@ -71,7 +71,7 @@ if [ "$start_nginx" = 1 ]; then
     # and checks the whole body before it answers, as ph-httpd does; plain `return 200`
     # answers first and discards the body afterwards.
     echo_mod=/usr/lib/nginx/modules/ngx_http_echo_module.so
-    load= handler='return 200 "hello\n";'
+    load='' handler='return 200 "hello\n";'
     if [ -f "$echo_mod" ]; then
         load="load_module $echo_mod;"
         handler='echo_read_request_body; echo "hello";'

@@ -173,7 +173,7 @@ if [ -z "$store" ]; then
     store=$work/store.sock
 fi
 if [ "$check" = 1 ]; then
-    args+=(--expect "$root/tests/diff/expected.tsv" --must-agree ph-parse,ph-httpd)
+    args+=(--expect "$root/tests/diff/expected.tsv" --must-agree "ph-parse,ph-httpd")
 fi
 
 rc=0

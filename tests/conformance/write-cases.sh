@@ -100,4 +100,5 @@ case_ trailer-9000 "POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\
 case_ incomplete-head "GET /echo HTTP/1.1\r\n${H}"
 case_ incomplete-body "POST /echo HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\nhello"
 case_ incomplete-chunked "POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
-echo "wrote $(ls "$dir" | grep -vc '^client-') cases in ${dir}"
+written=$(find "$dir" -maxdepth 1 -type f ! -name 'client-*' | wc -l)
+echo "wrote $written cases in ${dir}"

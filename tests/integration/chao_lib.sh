@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the CHAO integration tests (chao_*.sh BIN_DIR): two network namespaces joined
 # by a veth pair, the background processes a test starts, and cleanup of all of it.
 #

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The result bookkeeping of the integration tests. Source it; it defines:
 #
 #   check DESCRIPTION COMMAND...   runs COMMAND, prints "ok   ..." or "FAIL ...", counts it

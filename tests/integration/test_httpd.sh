@@ -30,8 +30,9 @@ trap cleanup EXIT
 # shellcheck source=ci/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../ci/lib.sh" # ph_wait_ready
 
-# start_httpd NAME [ARGS...]: sets addr_NAME, pid_NAME; log in $work/NAME.log, status
+# start_httpd NAME [ARGS...]: sets addr_NAME, pid_NAME (declared here for shellcheck); log in $work/NAME.log, status
 # (--status-file) in $work/NAME.status
+addr_main='' pid_main='' addr_lim='' pid_lim='' addr_full='' pid_full='' addr_drain='' pid_drain=''
 start_httpd() {
     local name=$1
     shift
