@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "http/http.h"
 #include "httpd/httpd_session.h"
@@ -60,7 +61,7 @@ struct conn {
     size_t sent;
     bool write_blocked; /* waiting for EPOLLOUT */
     unsigned events;    /* what the loop watches for us */
-    struct conn *prev, *next;
+    LIST_ENTRY(conn) link; /* in server.conns */
 };
 
 struct httpd_stats {
@@ -74,7 +75,7 @@ struct server {
     bool accepting;
     bool draining;
     uint64_t drain_deadline_ms;
-    struct conn *conns;
+    LIST_HEAD(, conn) conns;
     size_t nconns;
     struct httpd_session_config session; /* every connection's limits; date points below */
     struct store_client *record;

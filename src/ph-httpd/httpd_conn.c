@@ -48,10 +48,7 @@ struct conn *conn_open(struct server *s, int fd)
         return NULL;
     }
     c->events = NET_READABLE;
-    c->next = s->conns;
-    if (s->conns != NULL)
-        s->conns->prev = c;
-    s->conns = c;
+    LIST_INSERT_HEAD(&s->conns, c, link);
     s->nconns++;
     return c;
 }
@@ -61,12 +58,7 @@ void conn_close(struct conn *c)
     struct server *s = c->s;
     net_loop_unwatch(s->loop, c->fd);
     close(c->fd);
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        s->conns = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
+    LIST_REMOVE(c, link);
     s->nconns--;
     free(c->in);
     byte_buf_free(&c->out);

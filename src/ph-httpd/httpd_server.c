@@ -165,14 +165,14 @@ static void sweep(struct net_loop *loop, void *arg)
     struct server *s = arg;
     uint64_t now = net_now_ms();
     refresh_date(s);
-    for (struct conn *c = s->conns, *next; c != NULL; c = next) {
-        next = c->next; /* c may close */
+    for (struct conn *c = LIST_FIRST(&s->conns), *next; c != NULL; c = next) {
+        next = LIST_NEXT(c, link); /* c may close */
         conn_check_timeout(c, now);
     }
     if (s->draining && now >= s->drain_deadline_ms) {
         daemon_logf("drain time is up: closing %zu connections", s->nconns);
-        while (s->conns != NULL)
-            conn_close(s->conns);
+        while (!LIST_EMPTY(&s->conns))
+            conn_close(LIST_FIRST(&s->conns));
         net_loop_stop(loop);
     }
 }
@@ -190,8 +190,8 @@ static void on_term(struct net_loop *loop, int signo, void *arg)
     net_loop_unwatch(loop, s->listen_fd);
     close(s->listen_fd);
     s->listen_fd = -1;
-    for (struct conn *c = s->conns, *next; c != NULL; c = next) {
-        next = c->next;
+    for (struct conn *c = LIST_FIRST(&s->conns), *next; c != NULL; c = next) {
+        next = LIST_NEXT(c, link);
         conn_drain(c);
     }
     if (s->nconns == 0)
@@ -288,8 +288,8 @@ int httpd_run(const struct httpd_config *cfg)
     }
     rc = 0;
 out:
-    while (s.conns != NULL)
-        conn_close(s.conns);
+    while (!LIST_EMPTY(&s.conns))
+        conn_close(LIST_FIRST(&s.conns));
     if (s.loop != NULL)
         print_stats(&s, "exit", "stopped");
     if (s.listen_fd >= 0)

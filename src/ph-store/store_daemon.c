@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -45,7 +46,7 @@ struct client {
     int fd;
     uid_t uid;
     struct store_session sess; /* its verdicts waiting for an ack; the ring is ours */
-    struct client *prev, *next;
+    LIST_ENTRY(client) link; /* in daemon.clients */
 };
 
 struct batch_case {
@@ -79,7 +80,7 @@ struct daemon {
     uint64_t mat_quarantined; /* the materializer's count last seen */
     int raw_target; /* target id in --raw mode, else -1 */
     struct store_server srv; /* the decisions: limits, lsns, disk admission */
-    struct client *clients;
+    LIST_HEAD(, client) clients;
     /* the cases of the log's filling batch, and of the batch in flight */
     struct case_batch fill, flight;
     bool backpressure;
@@ -133,12 +134,7 @@ static void client_close(struct daemon *d, struct client *c)
 {
     net_loop_unwatch(d->loop, c->fd);
     close(c->fd);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        d->clients = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    LIST_REMOVE(c, link);
     if (d->cfg->verbose)
         daemon_logf("client fd %d gone", c->fd);
     free(c->sess.acks);
@@ -377,7 +373,7 @@ static void fail_flight(struct daemon *d, enum store_error reason)
         bytes += b->bytes;
     }
     store_server_fail(&d->srv, d->flight.n, bytes);
-    for (struct client *c = d->clients; c != NULL; c = c->next)
+    for (struct client *c = LIST_FIRST(&d->clients); c != NULL; c = LIST_NEXT(c, link))
         store_session_fail(&d->srv, &c->sess, d->wal.flight.last_lsn, reason);
     d->flight.n = 0;
 }
@@ -417,8 +413,8 @@ static bool collect_batch(struct daemon *d, bool wait, const struct client *watc
             daemon_logf("out of memory queueing cases for the corpus: they stay in the log");
         d->flight.n = 0;
     }
-    for (struct client *c = d->clients, *next; c != NULL; c = next) {
-        next = c->next;
+    for (struct client *c = LIST_FIRST(&d->clients), *next; c != NULL; c = next) {
+        next = LIST_NEXT(c, link); /* c may close */
         if (client_flush_acks(d, c) != 0) {
             if (c == watch)
                 *gone = true;
@@ -488,7 +484,7 @@ static void check_backlog(struct net_loop *loop, void *arg)
         return;
     daemon_logf("backpressure %s (backlog %llu cases, %llu bytes)", d->backpressure ? "on" : "off",
           (unsigned long long)records, (unsigned long long)bytes);
-    for (struct client *c = d->clients; c != NULL; c = c->next)
+    for (struct client *c = LIST_FIRST(&d->clients); c != NULL; c = LIST_NEXT(c, link))
         update_client_events(d, c);
 }
 
@@ -533,10 +529,7 @@ static void on_listen(struct net_loop *loop, int fd, unsigned events, void *arg)
         c->d = d;
         c->fd = cfd;
         c->uid = uid;
-        c->next = d->clients;
-        if (d->clients)
-            d->clients->prev = c;
-        d->clients = c;
+        LIST_INSERT_HEAD(&d->clients, c, link);
         d->st.clients++;
         if (net_loop_watch(loop, cfd, d->backpressure ? 0 : NET_READABLE, on_client_event, c) != 0) {
             daemon_logf("epoll: %s", strerror(errno));
@@ -678,8 +671,8 @@ static void teardown(struct daemon *d, bool listening)
 {
     if (listening)
         drain_batches(d); /* the last batches and their acks */
-    while (d->clients != NULL)
-        client_close(d, d->clients);
+    while (!LIST_EMPTY(&d->clients))
+        client_close(d, LIST_FIRST(&d->clients));
     if (listening) {
         net_loop_unwatch(d->loop, d->listen_fd);
         close(d->listen_fd);
