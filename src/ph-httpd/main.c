@@ -54,20 +54,10 @@ static void usage(FILE *out)
             HTTPD_DEFAULT_MAX_OUTPUT, HTTPD_DEFAULT_DRAIN_MS, HTTPD_RECORD_TARGET);
 }
 
-int main(int argc, char **argv)
+/* Fills cfg from the command line. Returns -1 to run, or the exit status (0 after
+ * --help, 64 for a usage error). */
+static int parse_options(int argc, char **argv, struct httpd_config *cfg)
 {
-    daemon_log_init("ph-httpd");
-    struct httpd_config cfg = {
-        .listen = HTTPD_DEFAULT_LISTEN,
-        .max_head = HTTPD_DEFAULT_MAX_HEAD,
-        .max_body = HTTPD_DEFAULT_MAX_BODY,
-        .max_conns = HTTPD_DEFAULT_MAX_CONNS,
-        .max_output = HTTPD_DEFAULT_MAX_OUTPUT,
-        .header_timeout_ms = HTTPD_DEFAULT_HEADER_TIMEOUT_MS,
-        .body_timeout_ms = HTTPD_DEFAULT_BODY_TIMEOUT_MS,
-        .idle_timeout_ms = HTTPD_DEFAULT_IDLE_TIMEOUT_MS,
-        .drain_ms = HTTPD_DEFAULT_DRAIN_MS,
-    };
     enum {
         OPT_MAX_HEAD = 256,
         OPT_MAX_BODY,
@@ -107,23 +97,23 @@ int main(int argc, char **argv)
         int bad = 0;
         switch (opt) {
         case 'l':
-            cfg.listen = optarg;
+            cfg->listen = optarg;
             break;
         case OPT_MAX_HEAD:
             bad = !cli_parse_u64(optarg, 64, HTTP_MAX_HEAD_SIZE, &v);
-            cfg.max_head = (size_t)v;
+            cfg->max_head = (size_t)v;
             break;
         case OPT_MAX_BODY:
             bad = !cli_parse_u64(optarg, 0, 1ull << 30, &v);
-            cfg.max_body = (size_t)v;
+            cfg->max_body = (size_t)v;
             break;
         case OPT_MAX_CONNS:
             bad = !cli_parse_u64(optarg, 1, 1000000, &v);
-            cfg.max_conns = (size_t)v;
+            cfg->max_conns = (size_t)v;
             break;
         case OPT_WHEN_FULL:
             bad = strcmp(optarg, "wait") != 0 && strcmp(optarg, "503") != 0;
-            cfg.full_503 = strcmp(optarg, "503") == 0;
+            cfg->full_503 = strcmp(optarg, "503") == 0;
             break;
         case OPT_HEADER_TIMEOUT:
         case OPT_BODY_TIMEOUT:
@@ -131,29 +121,29 @@ int main(int argc, char **argv)
         case OPT_DRAIN_TIMEOUT:
             bad = !cli_parse_u64(optarg, 1, max_ms, &v);
             if (opt == OPT_HEADER_TIMEOUT)
-                cfg.header_timeout_ms = (unsigned)v;
+                cfg->header_timeout_ms = (unsigned)v;
             else if (opt == OPT_BODY_TIMEOUT)
-                cfg.body_timeout_ms = (unsigned)v;
+                cfg->body_timeout_ms = (unsigned)v;
             else if (opt == OPT_IDLE_TIMEOUT)
-                cfg.idle_timeout_ms = (unsigned)v;
+                cfg->idle_timeout_ms = (unsigned)v;
             else
-                cfg.drain_ms = (unsigned)v;
+                cfg->drain_ms = (unsigned)v;
             break;
         case OPT_MAX_OUTPUT:
             bad = !cli_parse_u64(optarg, 1, 1ull << 30, &v);
-            cfg.max_output = (size_t)v;
+            cfg->max_output = (size_t)v;
             break;
         case OPT_RECORD:
-            cfg.record_socket = optarg;
+            cfg->record_socket = optarg;
             break;
         case OPT_ECHO_ALL:
-            cfg.echo_all = true;
+            cfg->echo_all = true;
             break;
         case OPT_STATUS_FILE:
-            cfg.status_file = optarg;
+            cfg->status_file = optarg;
             break;
         case 'v':
-            cfg.verbose = true;
+            cfg->verbose = true;
             break;
         case 'h':
             usage(stdout);
@@ -172,5 +162,25 @@ int main(int argc, char **argv)
         usage(stderr);
         return 64;
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    daemon_log_init("ph-httpd");
+    struct httpd_config cfg = {
+        .listen = HTTPD_DEFAULT_LISTEN,
+        .max_head = HTTPD_DEFAULT_MAX_HEAD,
+        .max_body = HTTPD_DEFAULT_MAX_BODY,
+        .max_conns = HTTPD_DEFAULT_MAX_CONNS,
+        .max_output = HTTPD_DEFAULT_MAX_OUTPUT,
+        .header_timeout_ms = HTTPD_DEFAULT_HEADER_TIMEOUT_MS,
+        .body_timeout_ms = HTTPD_DEFAULT_BODY_TIMEOUT_MS,
+        .idle_timeout_ms = HTTPD_DEFAULT_IDLE_TIMEOUT_MS,
+        .drain_ms = HTTPD_DEFAULT_DRAIN_MS,
+    };
+    int rc = parse_options(argc, argv, &cfg);
+    if (rc >= 0)
+        return rc;
     return httpd_run(&cfg);
 }

@@ -99,17 +99,11 @@ static int probe_file(const struct addrinfo *ai, const char *file, const struct 
     return rc;
 }
 
-int main(int argc, char **argv)
+/* Fills opt and raw_dir from the command line. Returns -1 to run, or the exit status
+ * (after --help, or EXIT_USAGE). */
+static int parse_options(int argc, char **argv, struct probe_opts *opt, const char **raw_dir)
 {
-    struct probe_opts opt = {
-        .quiet_ms = 500,
-        .timeout_ms = 5000,
-        .max_time_ms = PROBE_DEFAULT_MAX_TIME_MS,
-        .max_responses = PROBE_DEFAULT_MAX_RESPONSES,
-        .max_interim = PROBE_DEFAULT_MAX_INTERIM,
-    };
     bool delay_set = false;
-    const char *raw_dir = NULL;
     static const struct option options[] = {
         {"split", required_argument, NULL, 's'},
         {"delay", required_argument, NULL, 'd'},
@@ -131,12 +125,12 @@ int main(int argc, char **argv)
             return EXIT_ALL_OK;
         }
         if (c == 'b') {
-            opt.keep_bodies = true;
+            opt->keep_bodies = true;
             continue;
         }
         if (c == 'w') {
-            raw_dir = optarg;
-            opt.keep_raw = true;
+            *raw_dir = optarg;
+            opt->keep_raw = true;
             continue;
         }
         bool zero_ok = c == 'd' || c == 'q' || c == 'm' || c == 'i';
@@ -149,26 +143,26 @@ int main(int argc, char **argv)
         }
         switch (c) {
         case 's':
-            opt.split = (size_t)v;
+            opt->split = (size_t)v;
             break;
         case 'd':
-            opt.delay_ms = (unsigned)v;
+            opt->delay_ms = (unsigned)v;
             delay_set = true;
             break;
         case 'q':
-            opt.quiet_ms = (unsigned)v;
+            opt->quiet_ms = (unsigned)v;
             break;
         case 't':
-            opt.timeout_ms = (unsigned)v;
+            opt->timeout_ms = (unsigned)v;
             break;
         case 'm':
-            opt.max_time_ms = (unsigned)v;
+            opt->max_time_ms = (unsigned)v;
             break;
         case 'r':
-            opt.max_responses = (size_t)v;
+            opt->max_responses = (size_t)v;
             break;
         default: /* 'i' */
-            opt.max_interim = (size_t)v;
+            opt->max_interim = (size_t)v;
             break;
         }
     }
@@ -176,25 +170,47 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (opt.split > 0 && !delay_set)
-        opt.delay_ms = 10;
+    if (opt->split > 0 && !delay_set)
+        opt->delay_ms = 10;
+    return -1;
+}
+
+/* Resolution failed: every file gets its "dns" line. */
+static int report_dns_error(int argc, char **argv, const struct probe_opts *opt,
+                            const char *err)
+{
+    fprintf(stderr, "ph-probe: %s (dns)\n", err);
+    for (int i = optind + 1; i < argc; i++) {
+        static struct probe_result res;
+        probe_result_init(&res, opt, NULL, 0);
+        res.outcome.error = "dns";
+        snprintf(res.outcome.message, sizeof(res.outcome.message), "%s", err);
+        print_line(argv[i], &res, false);
+        probe_result_free(&res);
+    }
+    return EXIT_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+    struct probe_opts opt = {
+        .quiet_ms = 500,
+        .timeout_ms = 5000,
+        .max_time_ms = PROBE_DEFAULT_MAX_TIME_MS,
+        .max_responses = PROBE_DEFAULT_MAX_RESPONSES,
+        .max_interim = PROBE_DEFAULT_MAX_INTERIM,
+    };
+    const char *raw_dir = NULL;
+    int rc = parse_options(argc, argv, &opt, &raw_dir);
+    if (rc >= 0)
+        return rc;
     const char *target = argv[optind];
     struct addrinfo *ai;
     char err[NET_ERR_LEN];
-    if (net_tcp_resolve(target, false, &ai, err) != 0) {
-        fprintf(stderr, "ph-probe: %s (dns)\n", err);
-        for (int i = optind + 1; i < argc; i++) {
-            static struct probe_result res;
-            probe_result_init(&res, &opt, NULL, 0);
-            res.outcome.error = "dns";
-            snprintf(res.outcome.message, sizeof(res.outcome.message), "%s", err);
-            print_line(argv[i], &res, false);
-            probe_result_free(&res);
-        }
-        return EXIT_ERROR;
-    }
+    if (net_tcp_resolve(target, false, &ai, err) != 0)
+        return report_dns_error(argc, argv, &opt, err);
     /* the worst status wins: an error over an incomplete over ok */
-    int rc = EXIT_ALL_OK;
+    rc = EXIT_ALL_OK;
     for (int i = optind + 1; i < argc; i++) {
         int file_rc = probe_file(ai, argv[i], &opt, raw_dir);
         if (file_rc == EXIT_ERROR || (file_rc == EXIT_INCOMPLETE && rc == EXIT_ALL_OK))

@@ -124,7 +124,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: ph-send --target NAME [options] FILE|DIR|- ...\n"
                  "\n"
-                 "  --socket PATH        the daemon's socket (default /tmp/afl-store.sock)\n"
+                 "  --socket PATH        the daemon's socket (default " STORE_DEFAULT_SOCKET ")\n"
                  "  --target NAME        the corpus the cases belong to\n"
                  "  --kind KIND          queue (default), crash or hang\n"
                  "  --expect-uid UID     the uid the daemon must run as (default: ours)\n"
@@ -136,12 +136,17 @@ static void usage(FILE *out)
                  "rejected, 1 when something was, 2 on a connection error, 64 on usage.\n");
 }
 
-int main(int argc, char **argv)
+/* Where to send, and how large a case may be. */
+struct send_options {
+    const char *socket_path;
+    uid_t expect_uid;
+    size_t max_case;
+};
+
+/* Fills s and o from the command line. Returns -1 to send, or the exit status (0 after
+ * --help, 64 for a usage error). */
+static int parse_options(int argc, char **argv, struct sender *s, struct send_options *o)
 {
-    struct sender s = {.kind = STORE_KIND_QUEUE};
-    const char *socket_path = "/tmp/afl-store.sock";
-    uid_t expect_uid = geteuid();
-    size_t max_case = STORE_DEFAULT_MAX_CASE;
     static const struct option options[] = {
         {"socket", required_argument, NULL, 's'}, {"target", required_argument, NULL, 't'},
         {"kind", required_argument, NULL, 'k'},   {"expect-uid", required_argument, NULL, 'u'},
@@ -153,18 +158,18 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "s:t:k:u:rm:vh", options, NULL)) != -1) {
         switch (opt) {
         case 's':
-            socket_path = optarg;
+            o->socket_path = optarg;
             break;
         case 't':
-            s.target = optarg;
+            s->target = optarg;
             break;
         case 'k':
             if (strcmp(optarg, "queue") == 0)
-                s.kind = STORE_KIND_QUEUE;
+                s->kind = STORE_KIND_QUEUE;
             else if (strcmp(optarg, "crash") == 0)
-                s.kind = STORE_KIND_CRASH;
+                s->kind = STORE_KIND_CRASH;
             else if (strcmp(optarg, "hang") == 0)
-                s.kind = STORE_KIND_HANG;
+                s->kind = STORE_KIND_HANG;
             else {
                 fprintf(stderr, "ph-send: --kind is queue, crash or hang\n");
                 return 64;
@@ -176,11 +181,11 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ph-send: --expect-uid takes a numeric uid: %s\n", optarg);
                 return 64;
             }
-            expect_uid = (uid_t)uid;
+            o->expect_uid = (uid_t)uid;
             break;
         }
         case 'r':
-            s.raw = true;
+            s->raw = true;
             break;
         case 'm': {
             uint64_t n;
@@ -188,11 +193,11 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ph-send: --max-size takes 1..%u\n", STORE_MAX_CASE_LIMIT);
                 return 64;
             }
-            max_case = (size_t)n;
+            o->max_case = (size_t)n;
             break;
         }
         case 'v':
-            s.verbose = true;
+            s->verbose = true;
             break;
         case 'h':
             usage(stdout);
@@ -202,22 +207,50 @@ int main(int argc, char **argv)
             return 64;
         }
     }
-    if ((!s.raw && s.target == NULL) || optind == argc) {
+    if ((!s->raw && s->target == NULL) || optind == argc) {
         usage(stderr);
         return 64;
     }
-    if (s.target != NULL && !store_target_valid((const uint8_t *)s.target, strlen(s.target))) {
-        fprintf(stderr, "ph-send: --target %s: %s\n", s.target,
+    if (s->target != NULL && !store_target_valid((const uint8_t *)s->target, strlen(s->target))) {
+        fprintf(stderr, "ph-send: --target %s: %s\n", s->target,
                 store_strerror(STORE_ERR_TARGET_INVALID));
         return 64;
     }
+    return -1;
+}
+
+/* The summary line, and the exit status: 2 when sending failed, 1 when a case was
+ * rejected or a file unreadable, else 0. */
+static int report(const struct sender *s, int rc)
+{
+    if (s->raw)
+        printf("sent %llu\n", (unsigned long long)s->counts[STORE_STORED]);
+    else
+        printf("stored %llu, duplicate %llu, rejected %llu\n",
+               (unsigned long long)s->counts[STORE_STORED],
+               (unsigned long long)s->counts[STORE_DUPLICATE],
+               (unsigned long long)s->counts[STORE_REJECTED]);
+    if (rc != 0)
+        return 2;
+    return s->failed || s->counts[STORE_REJECTED] > 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct sender s = {.kind = STORE_KIND_QUEUE};
+    struct send_options o = {.socket_path = STORE_DEFAULT_SOCKET,
+                             .expect_uid = geteuid(),
+                             .max_case = STORE_DEFAULT_MAX_CASE};
+    int rc = parse_options(argc, argv, &s, &o);
+    if (rc >= 0)
+        return rc;
     char err[NET_ERR_LEN];
-    s.client = store_client_connect(socket_path, expect_uid, false, max_case, err);
+    s.client = store_client_connect(o.socket_path, o.expect_uid, false, o.max_case, err);
     if (s.client == NULL) {
         fprintf(stderr, "ph-send: %s\n", err);
         return 2;
     }
-    int rc = 0;
+    rc = 0;
     for (int i = optind; i < argc && rc == 0; i++)
         rc = send_path(&s, argv[i]);
     if (rc == 0 && !s.raw && store_client_drain(s.client, on_ack, &s, err) != 0) {
@@ -228,14 +261,5 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < s.nnames; i++)
         free(s.names[i]);
     free(s.names);
-    if (s.raw)
-        printf("sent %llu\n", (unsigned long long)s.counts[STORE_STORED]);
-    else
-        printf("stored %llu, duplicate %llu, rejected %llu\n",
-               (unsigned long long)s.counts[STORE_STORED],
-               (unsigned long long)s.counts[STORE_DUPLICATE],
-               (unsigned long long)s.counts[STORE_REJECTED]);
-    if (rc != 0)
-        return 2;
-    return s.failed || s.counts[STORE_REJECTED] > 0 ? 1 : 0;
+    return report(&s, rc);
 }

@@ -44,18 +44,10 @@ static void usage(FILE *out)
             (unsigned long long)STORE_DEFAULT_MAX_BACKLOG);
 }
 
-int main(int argc, char **argv)
+/* Fills cfg from the command line. Returns -1 to run, or the exit status (0 after
+ * --help, 64 for a usage error). */
+static int parse_options(int argc, char **argv, struct store_config *cfg)
 {
-    daemon_log_init("ph-store");
-    struct store_config cfg = {
-        .socket_path = STORE_DEFAULT_SOCKET,
-        .max_case = STORE_DEFAULT_MAX_CASE,
-        .max_target_cases = STORE_DEFAULT_MAX_TARGET_CASES,
-        .max_bytes = STORE_DEFAULT_MAX_BYTES,
-        .max_backlog = STORE_DEFAULT_MAX_BACKLOG,
-    };
-    cfg.allowed_uids[cfg.nallowed++] = getuid();
-
     enum {
         OPT_MAX_SIZE = 256,
         OPT_MAX_CASES,
@@ -85,10 +77,10 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "c:s:r:vh", options, NULL)) != -1) {
         switch (opt) {
         case 'c':
-            cfg.corpus = optarg;
+            cfg->corpus = optarg;
             break;
         case 's':
-            cfg.socket_path = optarg;
+            cfg->socket_path = optarg;
             break;
         case 'r':
             if (!store_target_valid((const uint8_t *)optarg, strlen(optarg))) {
@@ -96,14 +88,14 @@ int main(int argc, char **argv)
                         store_strerror(STORE_ERR_TARGET_INVALID));
                 return 64;
             }
-            cfg.raw_target = optarg;
+            cfg->raw_target = optarg;
             break;
         case OPT_MAX_SIZE:
             if (!cli_parse_u64(optarg, 1, STORE_MAX_CASE_LIMIT, &v)) {
                 fprintf(stderr, "ph-store: --max-size takes 1..%u\n", STORE_MAX_CASE_LIMIT);
                 return 64;
             }
-            cfg.max_case = (size_t)v;
+            cfg->max_case = (size_t)v;
             break;
         case OPT_MAX_CASES:
         case OPT_MAX_BYTES:
@@ -114,28 +106,28 @@ int main(int argc, char **argv)
                 return 64;
             }
             if (opt == OPT_MAX_CASES)
-                cfg.max_target_cases = v;
+                cfg->max_target_cases = v;
             else if (opt == OPT_MAX_BYTES)
-                cfg.max_bytes = v;
+                cfg->max_bytes = v;
             else if (opt == OPT_MAX_BACKLOG)
-                cfg.max_backlog = v;
+                cfg->max_backlog = v;
             else
-                cfg.min_free = v;
+                cfg->min_free = v;
             break;
         case OPT_STATUS_FILE:
-            cfg.status_file = optarg;
+            cfg->status_file = optarg;
             break;
         case OPT_ALLOW_UID:
             if (!cli_parse_u64(optarg, 0, UINT32_MAX - 1, &v) ||
-                cfg.nallowed == STORE_MAX_ALLOWED_UIDS) {
+                cfg->nallowed == STORE_MAX_ALLOWED_UIDS) {
                 fprintf(stderr, "ph-store: --allow-uid takes a uid (at most %d)\n",
                         STORE_MAX_ALLOWED_UIDS - 1);
                 return 64;
             }
-            cfg.allowed_uids[cfg.nallowed++] = (uid_t)v;
+            cfg->allowed_uids[cfg->nallowed++] = (uid_t)v;
             break;
         case 'v':
-            cfg.verbose = true;
+            cfg->verbose = true;
             break;
         case 'h':
             usage(stdout);
@@ -145,9 +137,26 @@ int main(int argc, char **argv)
             return 64;
         }
     }
-    if (cfg.corpus == NULL || optind != argc) {
+    if (cfg->corpus == NULL || optind != argc) {
         usage(stderr);
         return 64;
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    daemon_log_init("ph-store");
+    struct store_config cfg = {
+        .socket_path = STORE_DEFAULT_SOCKET,
+        .max_case = STORE_DEFAULT_MAX_CASE,
+        .max_target_cases = STORE_DEFAULT_MAX_TARGET_CASES,
+        .max_bytes = STORE_DEFAULT_MAX_BYTES,
+        .max_backlog = STORE_DEFAULT_MAX_BACKLOG,
+    };
+    cfg.allowed_uids[cfg.nallowed++] = getuid();
+    int rc = parse_options(argc, argv, &cfg);
+    if (rc >= 0)
+        return rc;
     return store_daemon_run(&cfg);
 }

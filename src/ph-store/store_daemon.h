@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define STORE_DEFAULT_SOCKET "/tmp/afl-store.sock"
 #define STORE_MAX_ALLOWED_UIDS 16
 /* Defaults of the limits a user can set. */
 #define STORE_DEFAULT_MAX_TARGET_CASES 10000000u
