@@ -5,14 +5,20 @@
  * body) is compared after the quirk table's normalizations, and each discrepancy gets a
  * class, is minimized and kept.
  *
- *   diff_mutate.c    seeds, the HTTP dictionary, stream-level mutations, segmentation
+ *   diff_seeds.c     seeds and the HTTP dictionary: loading, adding found streams
+ *   diff_mutate.c    stream-level mutations, segmentation
  *   diff_engine.c    many streams in flight against every server on the shared event loop
  *   diff_response.c  the one place that reads response bytes (heads, bodies)
  *   diff_view.c      a server's answers -> its view: per request a status and, for an echo
  *                    server, what it understood; the in-process ph-parse view
  *   diff_compare.c   the quirk table, pairwise comparison, classes, partitions
  *   diff_report.c    reproducers, build/diff/report.md and report.json, ph-store mirroring
- *   main.c           options and the campaign: fuzz, confirm, minimize, report
+ *   diff_eval.c      one stream's answers -> keys (class|server|ph-parse verdict); batches
+ *   diff_findings.c  candidates, their confirmation, findings kept (reproducer, ph-store)
+ *   diff_minimize.c  delta debugging of every finding at once
+ *   diff_expect.c    --expect and --must-agree: loading them, checking findings against them
+ *   diff_campaign.c  the campaign: fuzzing rounds, progress, the end, the summary
+ *   main.c           options and wiring
  */
 #ifndef PH_DIFF_H
 #define PH_DIFF_H
@@ -32,6 +38,17 @@
 #define DIFF_MAX_RESPONSE (512u << 10) /* response bytes kept per connection */
 #define DIFF_MAX_QUIRKS 128
 #define DIFF_NAME_LEN 32
+
+/* The campaign's budget (diff_campaign.c, diff_findings.c, diff_minimize.c). */
+#define DIFF_ROUND_MS 2000u        /* fuzzing between two confirm/minimize steps */
+#define DIFF_MAX_FINDINGS 512      /* kept; more keys are counted, not kept */
+#define DIFF_MAX_CANDIDATES 64     /* new keys confirmed per round */
+#define DIFF_MAX_REFUTED 3         /* a key refuted this often is timing: not tried again */
+#define DIFF_MIN_BATCH 16          /* candidates of one minimizer's step */
+#define DIFF_MIN_TESTS 1500        /* executions per minimization */
+#define DIFF_MIN_FLOOR_MS 5000u    /* minimizing gets at least this long, past --time */
+#define DIFF_MIN_FLAT 2048         /* candidates of all minimizers in one step */
+#define DIFF_FUZZ_SHARE 60         /* percent of --time for fuzzing; the rest minimizes */
 
 enum diff_kind {
     DIFF_KIND_ECHO,      /* answers each accepted request with the echo contract */
@@ -214,16 +231,7 @@ enum diff_class diff_compare(const struct diff_quirks *qs, const char *name_a,
 enum diff_class diff_partition(const struct diff_quirks *qs, const struct diff_server *servers,
                                const struct diff_view *views, size_t n, int *group);
 
-/* ---- diff_mutate.c: streams ------------------------------------------------------- */
-
-struct diff_rng {
-    uint64_t s;
-};
-uint64_t diff_rand(struct diff_rng *r);
-static inline size_t diff_below(struct diff_rng *r, size_t n)
-{
-    return n == 0 ? 0 : (size_t)(diff_rand(r) % n);
-}
+/* ---- diff_seeds.c: seeds and the dictionary ---------------------------------------- */
 
 struct diff_seeds {
     struct diff_stream *s;
@@ -240,11 +248,28 @@ int diff_seeds_add(struct diff_seeds *sd, const uint8_t *data, size_t len, const
  * tokens or -1. */
 int diff_seeds_load_dict(struct diff_seeds *sd, const char *path);
 void diff_seeds_free(struct diff_seeds *sd);
+/* The campaign's seeds: every file of each folder in dirs, then each of files itself,
+ * then the dictionary (when dict is not NULL). Returns 0, or after one line on stderr
+ * the exit status: 2 when a folder or file cannot be read, 64 when there is no seed or
+ * the dictionary cannot be read. */
+int diff_seeds_load(struct diff_seeds *sd, const char *const *dirs, size_t ndirs,
+                    char *const *files, size_t nfiles, const char *dict);
+
+/* ---- diff_mutate.c: streams ------------------------------------------------------- */
+
+struct diff_rng {
+    uint64_t s;
+};
+uint64_t diff_rand(struct diff_rng *r);
+static inline size_t diff_below(struct diff_rng *r, size_t n)
+{
+    return n == 0 ? 0 : (size_t)(diff_rand(r) % n);
+}
 
 /* A new stream: a seed (sd->n > 0), 1-4 stacked mutations, maybe a random segmentation. */
 void diff_mutate(const struct diff_seeds *sd, struct diff_rng *rng, struct diff_stream *out);
 
-/* ---- the campaign's findings (main.c) and their report (diff_report.c) ------------- */
+/* ---- the campaign's findings (diff_findings.c) and their report (diff_report.c) ----- */
 
 struct diff_finding {
     char key[320];    /* class|server|ph-parse verdict: one finding per key */
@@ -286,5 +311,128 @@ struct diff_summary {
 
 /* Writes OUT/report.md and OUT/report.json. Returns 0 or -1. */
 int diff_report_write(const char *out_dir, const struct diff_summary *sum);
+
+/* ---- the campaign (diff_campaign.c and the files it uses) -------------------------- */
+
+struct diff_candidate {
+    char key[320];
+    struct diff_stream s;
+};
+
+struct diff_refuted {
+    char key[320];
+    unsigned n;
+};
+
+struct diff_campaign {
+    struct diff_server servers[DIFF_MAX_SERVERS];
+    size_t nservers;
+    struct diff_quirks quirks;
+    struct diff_seeds seeds;
+    struct diff_rng rng;
+    struct diff_engine_opts fuzz_opts, confirm_opts;
+    /* per-server scratch for evaluating one stream */
+    struct diff_view views[DIFF_MAX_SERVERS];
+    struct diff_responses resp;
+    /* run state */
+    uint64_t start_ms, deadline_ms, fuzz_end_ms, round_end_ms, max_streams;
+    size_t seed_next, nseeds; /* nseeds: the seeds given; found streams join later */
+    bool seeds_only;
+    uint64_t streams, seed_streams, refuted_total, dropped;
+    uint64_t fuzz_ms;
+    struct diff_finding *f;
+    size_t nf;
+    struct diff_candidate *cand;
+    size_t ncand;
+    uint64_t ncand_total;
+    struct diff_refuted *ref;
+    size_t nref;
+    struct diff_expect expect[64];
+    size_t nexpect;
+    int must_a, must_b;
+    bool must_failed;
+    const char *out_dir;
+    struct store_client *store;
+    bool replay;
+    bool minimize;
+    int dead; /* a server that refused a connection during the run, or -1 */
+};
+
+/* Makes the output folders (not for --replay), connects to ph-store (store_path, or
+ * NULL), allocates the findings and checks that every network server accepts a
+ * connection: a dead one would be a finding on every stream. Returns 0, or after one
+ * line on stderr the exit status (2). */
+int diff_campaign_open(struct diff_campaign *c, const char *store_path);
+/* Every seed as it is, then rounds of mutated streams until c->deadline_ms, each round
+ * followed by confirmation; then minimization and the findings kept. Returns 0, or -1
+ * after a line on stderr (the event loop failed, or a server died). */
+int diff_campaign_run(struct diff_campaign *c);
+/* Writes the report, prints the closing line and every broken expectation. Returns the
+ * exit status: 0, 1 (an --expect row missing or --must-agree broken) or 2 (I/O). */
+int diff_campaign_summary(struct diff_campaign *c, int argc, char **argv,
+                          const char *quirks_path);
+void diff_campaign_free(struct diff_campaign *c);
+
+/* ---- diff_eval.c: what one stream showed ------------------------------------------ */
+
+/* What one stream showed: a key per server that differs from the reference (ph-parse,
+ * or the first server without it): "class|server|ph-parse verdict". A finding is one
+ * key: one kind of difference between one server and our parser. */
+struct diff_eval {
+    char keys[DIFF_MAX_SERVERS][320];
+    size_t nkeys;
+    enum diff_class worst;
+    char groups[256]; /* every server, grouped by agreement, for the report */
+    char parse[48];
+};
+
+/* Builds every server's view of s from its answers (into c->views) and compares each
+ * with the reference's. A server that refused the connection sets c->dead. */
+void diff_evaluate(struct diff_campaign *c, const struct diff_stream *s,
+                   const struct diff_raw *raw, struct diff_eval *ev);
+/* One line for one server: what it did with the stream (for the report). */
+void diff_describe(const struct diff_view *v, char *out, size_t len);
+
+/* A list of streams, each run against every server. */
+struct diff_batch {
+    struct diff_campaign *c;
+    struct diff_stream *s;
+    size_t n, next;
+    char (*wants)[320]; /* a key stream i should show */
+    bool *ok;           /* ok[i]: stream i showed it */
+    struct diff_finding **describe; /* fill describe[i]->what from stream i */
+};
+
+/* Runs b's streams with options o. Returns 0, or -1 after a line on stderr. */
+int diff_batch_run(struct diff_campaign *c, struct diff_batch *b,
+                   const struct diff_engine_opts *o);
+
+/* ---- diff_findings.c: candidates and findings ------------------------------------- */
+
+struct diff_finding *diff_finding_find(struct diff_campaign *c, const char *key);
+struct diff_refuted *diff_refuted_find(struct diff_campaign *c, const char *key);
+bool diff_is_candidate(struct diff_campaign *c, const char *key);
+/* After a round: confirms the candidates; the ones that hold become findings. */
+void diff_confirm(struct diff_campaign *c);
+/* A confirmed, minimized finding: filled in, its reproducer written and mirrored. */
+void diff_keep(struct diff_campaign *c, struct diff_finding *f);
+
+/* ---- diff_minimize.c --------------------------------------------------------------- */
+
+/* Minimizes every f[i] (its key must hold on f[i]->min) until each is done, or
+ * DIFF_MIN_TESTS executions each, or the deadline. */
+void diff_minimize_all(struct diff_campaign *c, struct diff_finding **f, size_t n,
+                       uint64_t deadline);
+
+/* ---- diff_expect.c: --expect and --must-agree ------------------------------------- */
+
+/* Reads the expectation table (server<TAB>ph-parse verdict<TAB>why). Returns 0 or -1. */
+int diff_expect_load(struct diff_campaign *c, const char *path);
+/* --must-agree A,B: two server names. Returns 0, or -1 when either is not a server. */
+int diff_must_agree_parse(struct diff_campaign *c, const char *spec);
+/* Notes the expectation row f shows, and whether it puts the must-agree pair apart. */
+void diff_expect_match(struct diff_campaign *c, struct diff_finding *f);
+/* One line on stderr per expectation not met. Returns 1 when there is one, else 0. */
+int diff_expect_verdict(const struct diff_campaign *c);
 
 #endif
