@@ -91,7 +91,7 @@ class Checker:
                         if not e.is_file():
                             continue
                         mtime = e.stat().st_mtime
-                        if now - mtime < settle:
+                        if settle and now - mtime < settle:
                             continue  # maybe still being written; next scan
                         with open(e.path, "rb") as f:
                             data = f.read()

@@ -57,9 +57,14 @@ def run(driver, files, timeout_s=10, deadline=None, in_process=False):
         return Outcome(log=log)
     m = _FAILED.search(log)
     path = m and (m.group(1) or m.group(2) or m.group(3))
-    if path is None and in_process:
-        passed = set(_PASSED.findall(log))
-        path = next((f for f in files if f not in passed), None)
+    if in_process:
+        passes = list(_PASSED.finditer(log))
+        if path is None:
+            passed = {m.group(1) for m in passes}
+            path = next((f for f in files if f not in passed), None)
+        # The failing run's report: what follows the last PASS line.
+        if passes:
+            log = log[log.index("\n", passes[-1].start()) + 1:]
     if path not in files:
         return Outcome(log=log, error="driver exit %d without a result line" % p.returncode)
     return Outcome(failed=list(files).index(path), log=log)

@@ -7,7 +7,6 @@
  * minimizing a large input takes minutes: the campaign must still end on time, keeping
  * the smallest reproducer found by its triage deadline.
  */
-#define _GNU_SOURCE
 #include <string.h>
 #include <time.h>
 
