@@ -164,7 +164,8 @@ configure_build() {
 }
 
 build_all() {
-    say "== building in $FUZZ/ (split oracle: engines $engine_oracle, replay and check $check_oracle)"
+    say "== building in $FUZZ/ (split oracle: engines $engine_oracle," \
+        "replay and check $check_oracle)"
     local e=$engine_oracle
     configure_build "$ST_BUILD" clang "$check_oracle" -DPH_FUZZ_ENGINE=standalone \
         -DPH_SANITIZE='address;undefined'
@@ -478,8 +479,9 @@ start_checker() {
     [ "$oracle" = check ] || return 0
     mkdir -p "$FUZZ/$t/check"
     rm -f "$FUZZ/$t/check/stop"
-    env "$check_tag" PYTHONPATH=ci PYTHONDONTWRITEBYTECODE=1 python3 -m fuzzkit check --driver "$ST_BUILD/bin/fuzz_$t" \
-        --work "$FUZZ/$t/check" --watch "$FUZZ/$t/libfuzzer/corpus" \
+    env "$check_tag" PYTHONPATH=ci PYTHONDONTWRITEBYTECODE=1 python3 -m fuzzkit check \
+        --driver "$ST_BUILD/bin/fuzz_$t" --work "$FUZZ/$t/check" \
+        --watch "$FUZZ/$t/libfuzzer/corpus" \
         --watch "$FUZZ/$t/afl/out/*/queue" --known "corpus/$t" --known "$STORE_DIR/$t" \
         >"$FUZZ/$t/check.log" 2>&1 &
     checker_pid=$!
@@ -640,7 +642,8 @@ triage_target() {
         [ "$how" = split-oracle ] && how="split-oracle failure: the deep check of the corpus"
         say "   $kind ($how): ${sig%%|*}"
         say "     stack:     ${sig#*|}"
-        say "     file:      $out ($bytes bytes, from $from of $(basename "${best[$sig]}"); minimization: $status)"
+        say "     file:      $out ($bytes bytes, from $from of $(basename "${best[$sig]}");" \
+            "minimization: $status)"
         say "     reproduce: $repro"
         say "     commit:    cp $out corpus/$t/   # once fixed: ctest -L replay replays it"
     done

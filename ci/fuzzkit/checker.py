@@ -4,10 +4,10 @@ input that enters a corpus through the deep standalone build, while the engines 
 An input enters a corpus when an engine keeps it: libFuzzer's new units (its working
 corpus), AFL++'s queue entries (every instance's). Each is copied at once (libFuzzer
 deletes the inputs it reduces), named by its SHA-1 (the same input in two corpora is
-checked once), and checked in batches through the replay driver, in process (see driver.py). What the committed
-corpus and the hub held when the campaign started is not checked again: ctest's replay
-runs the committed corpus through the deep build, and the hub holds what earlier
-campaigns' checkers saw.
+checked once), and checked in batches through the replay driver, in process (see
+driver.py). What the committed corpus and the hub held when the campaign started is not
+checked again: ctest's replay runs the committed corpus through the deep build, and the
+hub holds what earlier campaigns collected.
 
 Work folder:
   pending/<sha1>    copies waiting for their check
