@@ -478,13 +478,22 @@ start_checker() {
     local t=$1
     [ "$oracle" = check ] || return 0
     mkdir -p "$FUZZ/$t/check"
-    rm -f "$FUZZ/$t/check/stop"
+    rm -f "$FUZZ/$t/check/stop" "$FUZZ/$t/check/status"
     env "$check_tag" PYTHONPATH=ci PYTHONDONTWRITEBYTECODE=1 python3 -m fuzzkit check \
         --driver "$ST_BUILD/bin/fuzz_$t" --work "$FUZZ/$t/check" \
         --watch "$FUZZ/$t/libfuzzer/corpus" \
         --watch "$FUZZ/$t/afl/out/*/queue" --known "corpus/$t" --known "$STORE_DIR/$t" \
         >"$FUZZ/$t/check.log" 2>&1 &
     checker_pid=$!
+    # Started before the engines, and waited for until it has read what is known (its
+    # first status line): otherwise the engines' first entries, copied to the hub within
+    # a second, would count as known and never be checked.
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ -f "$FUZZ/$t/check/status" ] && break
+        kill -0 "$checker_pid" 2>/dev/null || break
+        sleep 0.1
+    done
 }
 
 # stop_checker TARGET DEADLINE: the engines have stopped; the checker checks what is left
@@ -515,10 +524,10 @@ fuzz_target() {
     fi
     mkdir -p "$FUZZ/$t"
     pids=()
+    start_checker "$t"
     fuzz_started=$EPOCHREALTIME
     [ "$use_lf" = 1 ] && start_libfuzzer "$t"
     [ "$use_afl" = 1 ] && start_afl "$t"
-    start_checker "$t"
 
     local start=$SECONDS elapsed last_print=-$PROGRESS_EVERY p running
     # Engines stop themselves; this is the backstop. 15 s: libFuzzer and AFL++ let one

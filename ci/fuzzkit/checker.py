@@ -170,6 +170,7 @@ class Checker:
     def run(self):
         """Follows the corpora until the stop file appears, then drains and exits."""
         stop = os.path.join(self.work, "stop")
+        self.write_status()  # ready: ci/fuzz.sh starts the engines after this
         while not os.path.exists(stop):
             self.scan()
             if self.queue:
