@@ -566,15 +566,22 @@ fuzz_target() {
 
 # Every failing input kept for TARGET, one "SOURCE PATH" per line: SOURCE is the engine
 # that kept it (libfuzzer, afl) or split-oracle, the deep check's failures.
+# Each folder is looked for before find runs, and no find's status counts: this runs as a
+# process substitution, which inherits set -e and pipefail, so a folder the engine in use
+# never made (afl/out with --engine libfuzzer) ended the list there, silently, before the
+# deep check's failures.
 failing_inputs() {
-    local t=$1
+    local t=$1 d
     {
-        find "$FUZZ/$t/libfuzzer/artifacts" -maxdepth 1 -type f \
+        d=$FUZZ/$t/libfuzzer/artifacts
+        [ ! -d "$d" ] || find "$d" -maxdepth 1 -type f \
             \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) |
-            sed 's/^/libfuzzer /'
-        find "$FUZZ/$t/afl/out" -type f \( -path '*/crashes/id:*' -o -path '*/hangs/id:*' \) |
-            sed 's/^/afl /'
-        find "$FUZZ/$t/check/failures" -maxdepth 1 -type f | sed 's/^/split-oracle /'
+            sed 's/^/libfuzzer /' || true
+        d=$FUZZ/$t/afl/out
+        [ ! -d "$d" ] || find "$d" -type f \( -path '*/crashes/id:*' -o -path '*/hangs/id:*' \) |
+            sed 's/^/afl /' || true
+        d=$FUZZ/$t/check/failures
+        [ ! -d "$d" ] || find "$d" -maxdepth 1 -type f | sed 's/^/split-oracle /' || true
     } 2>/dev/null | sort -k2
 }
 
