@@ -479,15 +479,16 @@ start_checker() {
     [ "$oracle" = check ] || return 0
     mkdir -p "$FUZZ/$t/check"
     rm -f "$FUZZ/$t/check/stop" "$FUZZ/$t/check/status"
+    # --since: what the hub gets from now on (the engines' entries, copied there within a
+    # second) is this campaign's and gets checked, however late the checker reads the hub.
     env "$check_tag" PYTHONPATH=ci PYTHONDONTWRITEBYTECODE=1 python3 -m fuzzkit check \
         --driver "$ST_BUILD/bin/fuzz_$t" --work "$FUZZ/$t/check" \
-        --watch "$FUZZ/$t/libfuzzer/corpus" \
-        --watch "$FUZZ/$t/afl/out/*/queue" --known "corpus/$t" --known "$STORE_DIR/$t" \
+        --watch "$FUZZ/$t/libfuzzer/corpus" --watch "$FUZZ/$t/afl/out/*/queue" \
+        --known "corpus/$t" --known "$STORE_DIR/$t" --since "${EPOCHREALTIME/,/.}" \
         >"$FUZZ/$t/check.log" 2>&1 &
     checker_pid=$!
-    # Started before the engines, and waited for until it has read what is known (its
-    # first status line): otherwise the engines' first entries, copied to the hub within
-    # a second, would count as known and never be checked.
+    # Started before the engines, and waited for (at most 10 s) until it has read what is
+    # known (its first status line), so its lag figures start with the engines.
     local i
     for ((i = 0; i < 100; i++)); do
         [ -f "$FUZZ/$t/check/status" ] && break

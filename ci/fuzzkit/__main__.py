@@ -24,6 +24,8 @@ def main(argv=None):
     s.add_argument("--work", required=True)
     s.add_argument("--watch", action="append", default=[], help="a folder (glob) to follow")
     s.add_argument("--known", action="append", default=[], help="a folder already checked")
+    s.add_argument("--since", type=float,
+                   help="epoch seconds: files in --known folders from then on are checked")
     s.add_argument("--timeout", type=int, default=10)
 
     s = sub.add_parser("check-stats", help="checked failures lag_p50 lag_max unchecked")

@@ -7,7 +7,14 @@ deletes the inputs it reduces), named by its SHA-1 (the same input in two corpor
 checked once), and checked in batches through the replay driver, in process (see
 driver.py). What the committed corpus and the hub held when the campaign started is not
 checked again: ctest's replay runs the committed corpus through the deep build, and the
-hub holds what earlier campaigns collected.
+hub holds what earlier campaigns collected. "At the start" is by time, not by when the
+checker gets to read a folder: a file written in a known folder after `since` (the
+campaign's start) is this campaign's, such as an engine's first entry that ci/fuzz.sh
+copied to the hub before a slow start of the checker read it, and is checked.
+
+What the watched folders hold when the checker starts is checked like what arrives
+later: the first scan reads them all (the engines may have written their seeds and
+first entries before it).
 
 Work folder:
   pending/<sha1>    copies waiting for their check
@@ -46,8 +53,10 @@ def percentile(values, p):
 
 
 class Checker:
-    def __init__(self, driver, work, watch, known=(), timeout_s=10, clock=time.time):
+    def __init__(self, driver, work, watch, known=(), timeout_s=10, clock=time.time,
+                 since=None):
         self.driver, self.work, self.watch = driver, work, list(watch)
+        self.since = since      # epoch seconds; None: everything in known counts
         self.timeout_s, self.clock = timeout_s, clock
         self.pending = os.path.join(work, "pending")
         self.failed_dir = os.path.join(work, "failures")
@@ -64,16 +73,19 @@ class Checker:
             self._learn(d)
 
     def _learn(self, folder):
-        """Inputs in folder at the start count as checked (see the module's comment)."""
+        """Inputs in folder before since count as checked (see the module's comment)."""
         if not os.path.isdir(folder):
             return
         for e in os.scandir(folder):
-            if e.is_file() and not e.name.startswith("."):
-                try:
-                    with open(e.path, "rb") as f:
-                        self.hashes.add(hashlib.sha1(f.read()).hexdigest())
-                except OSError:
-                    pass
+            if not e.is_file() or e.name.startswith("."):
+                continue
+            try:
+                if self.since is not None and e.stat().st_mtime >= self.since:
+                    continue
+                with open(e.path, "rb") as f:
+                    self.hashes.add(hashlib.sha1(f.read()).hexdigest())
+            except OSError:
+                pass
 
     def scan(self, settle=SETTLE):
         """Queues the inputs that appeared in the watched folders; returns how many."""
@@ -221,7 +233,8 @@ def move_aside(work):
 def main(args):
     os.makedirs(args.work, exist_ok=True)
     move_aside(args.work)
-    c = Checker(args.driver, args.work, args.watch, args.known, args.timeout)
+    c = Checker(args.driver, args.work, args.watch, args.known, args.timeout,
+                since=args.since)
 
     def on_term(signum, frame):
         c.write_stats()

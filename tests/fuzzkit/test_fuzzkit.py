@@ -5,6 +5,7 @@ The checker and the minimizer run the real standalone driver on tests/fuzz/fuzz_
 (FUZZKIT_DRIVER: its path; ctest sets it), which fails on purpose on inputs starting
 with the word "crash" (abort) or "hang".
 """
+import hashlib
 import json
 import os
 import tempfile
@@ -209,6 +210,27 @@ class WithDriver(unittest.TestCase):
         self.assertEqual((st["checked"], st["failures"], st["unchecked"]), (4, 2, 0))
         with open(os.path.join(work, "failures.tsv")) as f:
             self.assertEqual(len(f.readlines()), 2)
+
+    def test_checker_checks_what_was_there_before_it_started(self):
+        # An engine's seeds and first entries, written before the checker's first scan;
+        # one of them already copied to the hub (a known folder) before the checker read
+        # it: written after since, it is this campaign's and is checked too.
+        corpus, hub = os.path.join(self.d, "corpus"), os.path.join(self.d, "hub")
+        work = os.path.join(self.d, "check")
+        self.put(hub, "old", b"crash\nfrom an earlier campaign", age=60)
+        self.put(corpus, "old", b"crash\nfrom an earlier campaign", age=60)
+        since = time.time() - 30
+        self.put(corpus, "first", b"crash\nfirst entry", age=2)
+        self.put(hub, "first", b"crash\nfirst entry", age=1)
+        self.put(corpus, "second", b"fine", age=2)
+        c = checker.Checker(DRIVER, work, [corpus], [hub], since=since)
+        with open(os.path.join(work, "stop"), "w") as f:
+            f.write("%f\n" % (time.time() + 30))
+        c.run()
+        st = c.stats()
+        self.assertEqual((st["checked"], st["failures"], st["duplicates"]), (2, 1, 1))
+        self.assertEqual(os.listdir(os.path.join(work, "failures")),
+                         [hashlib.sha1(b"crash\nfirst entry").hexdigest()])
 
     def test_checker_drain_respects_its_deadline(self):
         corpus, work = os.path.join(self.d, "corpus"), os.path.join(self.d, "check")
