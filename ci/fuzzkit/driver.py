@@ -22,6 +22,7 @@ ENV = {
 _FAILED = re.compile(r"^(?:CRASH|HANG|LEAK|OOM|EXIT) +(\S+) \(|^FAIL:? +(\S+):"
                      r"|^==HANG== input ran past -timeout: (\S+)$", re.M)
 _PASSED = re.compile(r"^PASS +(\S+) \(", re.M)
+WAIT_STEP = 0.25  # seconds between two looks at stop()
 
 
 class Outcome:
@@ -32,13 +33,13 @@ class Outcome:
         self.failed, self.log, self.timed_out, self.error = failed, log, timed_out, error
 
 
-def run(driver, files, timeout_s=10, deadline=None, in_process=False):
-    """Runs files (paths without spaces) through driver until one fails or deadline
-    (time.time() seconds) passes; the driver and its children are then killed."""
+def run(driver, files, timeout_s=10, deadline=None, in_process=False, stop=None):
+    """Runs files (paths without spaces) through driver until one fails, deadline
+    (time.time() seconds) passes or stop() (asked every WAIT_STEP seconds) is true; the
+    driver and its children are then killed and the outcome is timed_out."""
     if not files:
         return Outcome()
-    remaining = None if deadline is None else deadline - time.time()
-    if remaining is not None and remaining <= 0:
+    if deadline is not None and deadline <= time.time():
         return Outcome(timed_out=True)
     args = [driver, "-timeout=%d" % max(1, timeout_s), "-rss_limit_mb=2048"]
     args += ["-in_process=1"] if in_process else ["-q"]
@@ -46,9 +47,8 @@ def run(driver, files, timeout_s=10, deadline=None, in_process=False):
     p = subprocess.Popen(args + list(files), stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                          start_new_session=True)
-    try:
-        _, err = p.communicate(timeout=remaining)
-    except subprocess.TimeoutExpired:
+    err = _wait(p, deadline, stop)
+    if err is None:
         os.killpg(p.pid, signal.SIGKILL)
         p.communicate()
         return Outcome(timed_out=True)
@@ -68,3 +68,20 @@ def run(driver, files, timeout_s=10, deadline=None, in_process=False):
     if path not in files:
         return Outcome(log=log, error="driver exit %d without a result line" % p.returncode)
     return Outcome(failed=list(files).index(path), log=log)
+
+
+def _wait(p, deadline, stop):
+    """p's stderr once it exits, or None when deadline or stop() came first. communicate()
+    again after its timeout loses no output (subprocess's documentation)."""
+    while True:
+        step = None if stop is None else WAIT_STEP
+        if deadline is not None:
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            step = left if step is None else min(step, left)
+        try:
+            return p.communicate(timeout=step)[1]
+        except subprocess.TimeoutExpired:
+            if stop is not None and stop():
+                return None

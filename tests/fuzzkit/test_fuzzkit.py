@@ -244,6 +244,22 @@ class WithDriver(unittest.TestCase):
         self.assertLess(time.time() - start, 5)
         self.assertEqual(c.stats()["unchecked"], 2)
 
+    def test_checker_stop_cuts_a_batch_short(self):
+        # A hang in a batch checked while following: the stop file (the engines ended)
+        # ends that batch, and the drain's deadline bounds the rest, not -timeout.
+        corpus, work = os.path.join(self.d, "corpus"), os.path.join(self.d, "check")
+        c = checker.Checker(DRIVER, work, [corpus], timeout_s=20)
+        self.put(corpus, "h", b"hang")
+        t = threading.Thread(target=c.run)
+        start = time.time()
+        t.start()
+        time.sleep(1.0)
+        with open(os.path.join(work, "stop"), "w") as f:
+            f.write("%f\n" % (time.time() + 1.0))
+        t.join(60)
+        self.assertLess(time.time() - start, 8)
+        self.assertEqual((c.stats()["checked"], c.stats()["unchecked"]), (0, 1))
+
     def test_checker_runs_while_files_arrive(self):
         corpus, work = os.path.join(self.d, "corpus"), os.path.join(self.d, "check")
         c = checker.Checker(DRIVER, work, [corpus])
