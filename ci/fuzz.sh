@@ -2,8 +2,8 @@
 # The main job: a fuzzing campaign over every fuzz target (harness/fuzz_<name>.c), or the
 # targets named, then triage, coverage and a report. docs/fuzzing.md tells the whole flow.
 #
-#   ci/fuzz.sh [--time S] [--engine libfuzzer|afl|both] [--jobs N] [--resume] [--msan]
-#              [--no-split-oracle] [--no-report] [TARGET...]
+#   ci/fuzz.sh [--time S] [--triage-time S] [--engine libfuzzer|afl|both] [--jobs N]
+#              [--resume] [--msan] [--no-split-oracle | --deep-fuzz] [--no-report] [TARGET...]
 #   ci/fuzz.sh --merge [--engine E] [TARGET...]      the one step that writes corpus/
 #   ci/fuzz.sh --import SOURCE [--import SOURCE]... TARGET
 #                   --merge for one target, from outside: a pcap/pcapng file (each frame
@@ -11,20 +11,31 @@
 #                   the <corpus>/<target>/ that ph-store filled from a --record shell
 #
 #   --time S        seconds per target (default 30); with --engine both, both run at once
+#   --triage-time S deadline, in seconds, for each target's work after its engines stop:
+#                   the deep check's last inputs, replay, minimization (default 30); also
+#                   for the coverage replay. The run takes at most, after the builds,
+#                   targets x (--time + 15 + --triage-time) + --triage-time + llvm-cov
 #   --engine E      libfuzzer (default; ASan+UBSan), afl (AFL++ persistent shared-memory
 #                   mode, ASan+UBSan, a CmpLog build on the main instance), or both
 #   --jobs N        workers per engine: libFuzzer -fork=N, AFL++ -M main + -S s1..s(N-1)
 #   --resume        continue the last campaign (AFL_AUTORESUME, libFuzzer's working corpus)
 #                   instead of starting afresh from corpus/<target>/
 #   --msan          libFuzzer with MemorySanitizer instead of ASan+UBSan
+#   (default)       the engines fuzz the fast build (no split oracle); every input that
+#                   enters a corpus is checked by the deep (split-oracle) standalone build
+#                   while they run, and its failures are triaged like crashes
+#   --no-split-oracle  no deep build and no deep check (faster, shallower)
+#   --deep-fuzz     the engines fuzz the deep build itself (every execution checked, at a
+#                   fraction of the speed); no separate check
 #   --no-report     skip the coverage build and report (faster)
 #   --merge         minimize what campaigns collected into corpus/<target>/ (libFuzzer
 #                   -merge=1, or afl-cmin.bash with --engine afl); no fuzzing
 #
-# Everything else it writes lives under build/fuzz/. Crashes, hangs, leaks and OOMs are
-# replayed through the standalone ASan+UBSan build, de-duplicated by sanitizer stack
-# signature, minimized and written to build/fuzz/regressions/<target>/crash-* with a
-# one-line reproduction command. When ph-store is built, a private one collects corpus
+# Everything else it writes lives under build/fuzz/. Crashes, hangs, leaks and OOMs, and
+# the deep check's failures, are replayed through the standalone ASan+UBSan build (the deep
+# one unless --no-split-oracle), de-duplicated by sanitizer stack signature, minimized in
+# it until the triage deadline and written to build/fuzz/regressions/<target>/crash-* with
+# a one-line reproduction command. When ph-store is built, a private one collects corpus
 # entries and crashes. Exit status: 0 clean, 1 a crash was found, 64 usage, 2 setup error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,12 +59,15 @@ imports=()
 import_dirs=()
 msan=0
 report=1
-split_oracle=ON
+oracle=check # check: fast engines, deep check of the corpora; deep: deep engines; off
+triage_seconds=30
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --time) seconds=${2:-}; shift 2 || usage ;;
     --time=*) seconds=${1#--time=}; shift ;;
+    --triage-time) triage_seconds=${2:-}; shift 2 || usage ;;
+    --triage-time=*) triage_seconds=${1#--triage-time=}; shift ;;
     --engine) engine=${2:-}; shift 2 || usage ;;
     --engine=*) engine=${1#--engine=}; shift ;;
     --jobs) jobs=${2:-}; shift 2 || usage ;;
@@ -63,16 +77,22 @@ while [ $# -gt 0 ]; do
     --import) imports+=("${2:?--import needs a pcap file or a folder}"); merge=1; shift 2 ;;
     --msan) msan=1; shift ;;
     --no-report) report=0; shift ;;
-    --no-split-oracle) split_oracle=OFF; shift ;;
+    --no-split-oracle) oracle=off; shift ;;
+    --deep-fuzz) oracle=deep; shift ;;
     -h | --help) usage ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; usage ;;
     *) targets+=("$1"); shift ;;
     esac
 done
 case "$seconds" in '' | *[!0-9]* | 0) echo "fuzz.sh: --time takes whole seconds > 0" >&2; exit 64 ;; esac
+case "$triage_seconds" in '' | *[!0-9]* | 0) echo "fuzz.sh: --triage-time takes whole seconds > 0" >&2; exit 64 ;; esac
 case "$jobs" in '' | *[!0-9]* | 0) echo "fuzz.sh: --jobs takes a number > 0" >&2; exit 64 ;; esac
 case "$engine" in libfuzzer | afl | both) ;; *) echo "fuzz.sh: --engine libfuzzer|afl|both" >&2; exit 64 ;; esac
 use_lf=0 use_afl=0
+# PH_SPLIT_ORACLE of the engines' builds and of the standalone build (replay, triage, check)
+engine_oracle=OFF check_oracle=ON
+[ "$oracle" = deep ] && engine_oracle=ON
+[ "$oracle" = off ] && check_oracle=OFF
 [ "$engine" = afl ] || use_lf=1
 [ "$engine" = libfuzzer ] || use_afl=1
 
@@ -112,15 +132,15 @@ die() { printf 'fuzz.sh: %s\n' "$*" >&2; exit 2; }
 
 # ---- building --------------------------------------------------------------------------
 
-# configure_build DIR CC [cmake args...]: configure DIR and build only what a campaign
-# runs (the fuzz targets; ph-store and ph-send where CMake defines them), so a tool that
-# does not build at the moment stops nothing. On failure the log is printed.
+# configure_build DIR CC SPLIT_ORACLE [cmake args...]: configure DIR and build only what
+# a campaign runs (the fuzz targets; ph-store and ph-send where CMake defines them), so a
+# tool that does not build at the moment stops nothing. On failure the log is printed.
 configure_build() {
-    local dir=$1 cc=$2
-    shift 2
+    local dir=$1 cc=$2 split=$3
+    shift 3
     mkdir -p "$dir"
     if ! CC=$cc cmake -S . -B "$dir" -DCMAKE_C_COMPILER="$cc" -DPH_BUILD_TESTS=OFF \
-        -DPH_SPLIT_ORACLE="$split_oracle" "$@" >"$dir/build.log" 2>&1; then
+        -DPH_SPLIT_ORACLE="$split" "$@" >"$dir/build.log" 2>&1; then
         tail -n 40 "$dir/build.log" >&2
         die "configure of $dir failed (log: $dir/build.log)"
     fi
@@ -144,25 +164,28 @@ configure_build() {
 }
 
 build_all() {
-    say "== building in $FUZZ/ (split oracle $split_oracle)"
-    configure_build "$ST_BUILD" clang -DPH_FUZZ_ENGINE=standalone -DPH_SANITIZE='address;undefined'
+    say "== building in $FUZZ/ (split oracle: engines $engine_oracle," \
+        "replay and check $check_oracle)"
+    local e=$engine_oracle
+    configure_build "$ST_BUILD" clang "$check_oracle" -DPH_FUZZ_ENGINE=standalone \
+        -DPH_SANITIZE='address;undefined'
     if [ "$use_lf" = 1 ]; then
         if [ "$msan" = 1 ]; then
-            configure_build "$LF_BUILD" clang -DPH_FUZZ_ENGINE=libfuzzer -DPH_SANITIZE=memory \
-                -DCMAKE_C_FLAGS=-fsanitize-memory-track-origins
+            configure_build "$LF_BUILD" clang "$e" -DPH_FUZZ_ENGINE=libfuzzer \
+                -DPH_SANITIZE=memory -DCMAKE_C_FLAGS=-fsanitize-memory-track-origins
         else
-            configure_build "$LF_BUILD" clang -DPH_FUZZ_ENGINE=libfuzzer \
+            configure_build "$LF_BUILD" clang "$e" -DPH_FUZZ_ENGINE=libfuzzer \
                 -DPH_SANITIZE='address;undefined'
         fi
     fi
     if [ "$use_afl" = 1 ]; then
-        configure_build "$AFL_BUILD" afl-clang-fast -DPH_FUZZ_ENGINE=afl \
+        configure_build "$AFL_BUILD" afl-clang-fast "$e" -DPH_FUZZ_ENGINE=afl \
             -DPH_SANITIZE='address;undefined'
         # CmpLog: the same code with comparison logging, run by the main instance (-c).
-        AFL_LLVM_CMPLOG=1 configure_build "$CMPLOG_BUILD" afl-clang-fast -DPH_FUZZ_ENGINE=afl
+        AFL_LLVM_CMPLOG=1 configure_build "$CMPLOG_BUILD" afl-clang-fast "$e" -DPH_FUZZ_ENGINE=afl
     fi
     if [ "$report" = 1 ] && [ "$merge" = 0 ]; then
-        configure_build "$COV_BUILD" clang -DPH_FUZZ_ENGINE=standalone \
+        configure_build "$COV_BUILD" clang "$e" -DPH_FUZZ_ENGINE=standalone \
             -DCMAKE_C_FLAGS='-fprofile-instr-generate -fcoverage-mapping'
     fi
 }
@@ -250,16 +273,23 @@ deliver() {
 # ---- engines ---------------------------------------------------------------------------
 
 pids=()
+checker_pid="" # the deep check of the target being fuzzed
+declare -A phase_fuzz=() phase_check=() phase_triage=()
 
 # Every engine runs with $ph_tag in its environment (ci/lib.sh), and so does every process
 # it starts: once the engines end, or the script does, what they left is killed by it.
+# The deep check carries a mark of its own: it outlives its target's engines, whose
+# leftovers are reaped as soon as they stop.
 ph_run_tag
+check_tag=$ph_tag.check
 
 cleanup() {
     local p
-    for p in "${pids[@]}"; do
+    for p in "${pids[@]}" $checker_pid; do
         kill "$p" 2>/dev/null || true
     done
+    ph_reap_tagged
+    local ph_tag=$check_tag # ph_reap_tagged reads it
     ph_reap_tagged
     stop_store
 }
@@ -389,6 +419,11 @@ progress_line() {
         line+=" | AFL++ $(human "$execs") execs $(human "$rate")/s edges $edges corpus $corp"
         line+=" crashes $crashes hangs $hangs"
     fi
+    if [ -f "$FUZZ/$t/check/status" ]; then
+        local checked queued failed lag
+        read -r checked queued failed lag <"$FUZZ/$t/check/status" || true
+        line+=" | deep check $checked (queue $queued, lag ${lag}s) failures $failed"
+    fi
     printf '%s' "$line"
 }
 
@@ -426,6 +461,60 @@ sync_cases() {
     fi
 }
 
+# ---- the deep check ----------------------------------------------------------------------
+
+# The campaign's text and numeric processing: signatures, minimization, the deep check,
+# coverage totals, the summary (ci/fuzzkit/, tested by tests/fuzzkit/).
+fuzzkit() {
+    PYTHONPATH=ci${PYTHONPATH:+:$PYTHONPATH} PYTHONDONTWRITEBYTECODE=1 python3 -m fuzzkit "$@"
+}
+
+# start_checker TARGET: in the default mode, ci/fuzzkit/checker.py follows the engines'
+# corpora (libFuzzer's working corpus, every AFL++ instance's queue) and runs each input
+# that enters them through the deep standalone build; its failures land in
+# $FUZZ/<target>/check/failures/ for triage. What corpus/<target>/ and the hub held at the
+# start is not checked again.
+start_checker() {
+    local t=$1
+    [ "$oracle" = check ] || return 0
+    mkdir -p "$FUZZ/$t/check"
+    rm -f "$FUZZ/$t/check/stop" "$FUZZ/$t/check/status"
+    # --since: what the hub gets from now on (the engines' entries, copied there within a
+    # second) is this campaign's and gets checked, however late the checker reads the hub.
+    env "$check_tag" PYTHONPATH=ci PYTHONDONTWRITEBYTECODE=1 python3 -m fuzzkit check \
+        --driver "$ST_BUILD/bin/fuzz_$t" --work "$FUZZ/$t/check" \
+        --watch "$FUZZ/$t/libfuzzer/corpus" --watch "$FUZZ/$t/afl/out/*/queue" \
+        --known "corpus/$t" --known "$STORE_DIR/$t" --since "${EPOCHREALTIME/,/.}" \
+        >"$FUZZ/$t/check.log" 2>&1 &
+    checker_pid=$!
+    # Started before the engines, and waited for (at most 10 s) until it has read what is
+    # known (its first status line), so its lag figures start with the engines.
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ -f "$FUZZ/$t/check/status" ] && break
+        kill -0 "$checker_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+}
+
+# stop_checker TARGET DEADLINE: the engines have stopped; the checker checks what is left
+# until DEADLINE (epoch seconds), writes its stats and exits (killed 5 s later if not).
+stop_checker() {
+    local t=$1 deadline=$2
+    [ -n "$checker_pid" ] || return 0
+    echo "$deadline" >"$FUZZ/$t/check/stop"
+    while kill -0 "$checker_pid" 2>/dev/null && [ "$EPOCHSECONDS" -le $((deadline + 5)) ]; do
+        sleep 0.1
+    done
+    kill "$checker_pid" 2>/dev/null || true
+    wait "$checker_pid" 2>/dev/null || true
+    checker_pid=""
+    local checked failures p50 max unchecked
+    read -r checked failures p50 max unchecked <<<"$(fuzzkit check-stats "$FUZZ/$t/check")"
+    say "   $t: deep check: $checked inputs checked, $failures failing, lag median ${p50}s" \
+        "max ${max}s$([ "$unchecked" = 0 ] || echo ", $unchecked left unchecked at the deadline")"
+}
+
 # ---- fuzzing one target ----------------------------------------------------------------
 
 fuzz_target() {
@@ -436,11 +525,15 @@ fuzz_target() {
     fi
     mkdir -p "$FUZZ/$t"
     pids=()
+    start_checker "$t"
+    fuzz_started=$EPOCHREALTIME
     [ "$use_lf" = 1 ] && start_libfuzzer "$t"
     [ "$use_afl" = 1 ] && start_afl "$t"
 
     local start=$SECONDS elapsed last_print=-$PROGRESS_EVERY p running
-    local hard_stop=$((seconds + 120)) # engines stop themselves; this is the backstop
+    # Engines stop themselves; this is the backstop. 15 s: libFuzzer and AFL++ let one
+    # input run for 10 s before calling it a hang.
+    local hard_stop=$((seconds + 15))
     while :; do
         running=0
         for p in "${pids[@]}"; do
@@ -472,107 +565,64 @@ fuzz_target() {
 
 # ---- triage: replay, signature, dedup, minimize ----------------------------------------
 
-# Every failing input an engine kept for TARGET, one path per line.
+# Every failing input kept for TARGET, one "SOURCE PATH" per line: SOURCE is the engine
+# that kept it (libfuzzer, afl) or split-oracle, the deep check's failures.
+# Each folder is looked for before find runs, and no find's status counts: this runs as a
+# process substitution, which inherits set -e and pipefail, so a folder the engine in use
+# never made (afl/out with --engine libfuzzer) ended the list there, silently, before the
+# deep check's failures.
 failing_inputs() {
-    local t=$1
+    local t=$1 d
     {
-        find "$FUZZ/$t/libfuzzer/artifacts" -maxdepth 1 -type f \
-            \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \)
-        find "$FUZZ/$t/afl/out" -type f \( -path '*/crashes/id:*' -o -path '*/hangs/id:*' \)
-    } 2>/dev/null | sort
+        d=$FUZZ/$t/libfuzzer/artifacts
+        [ ! -d "$d" ] || find "$d" -maxdepth 1 -type f \
+            \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) |
+            sed 's/^/libfuzzer /' || true
+        d=$FUZZ/$t/afl/out
+        [ ! -d "$d" ] || find "$d" -type f \( -path '*/crashes/id:*' -o -path '*/hangs/id:*' \) |
+            sed 's/^/afl /' || true
+        d=$FUZZ/$t/check/failures
+        [ ! -d "$d" ] || find "$d" -maxdepth 1 -type f | sed 's/^/split-oracle /' || true
+    } 2>/dev/null | sort -k2
 }
 
-TRIAGE_ENV=(env ASAN_OPTIONS=handle_abort=1:detect_leaks=1:symbolize=1:allocator_may_return_null=1
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:symbolize=1)
-
-# replay TARGET FILE LOG: run FILE through the standalone ASan+UBSan build (its watchdog
-# catches hangs and OOMs) and print "KIND SIGNATURE", KIND one of crash hang leak oom
-# exit pass. The signature is the first report line's kind and the top three frames in
-# the target and the cores, so one bug found by many inputs is one finding.
+# replay TARGET FILE LOG DEADLINE: run FILE through the standalone ASan+UBSan build (its
+# watchdog catches hangs and OOMs) and print "KIND SIGNATURE", KIND one of crash hang leak
+# oom exit pass, or "timeout -" when DEADLINE (epoch seconds) came first. The signature
+# (ci/fuzzkit/signature.py) is the first report's kind and the top three frames in the
+# target and the cores, so one bug found by many inputs is one finding.
 replay() {
-    local t=$1 file=$2 log=$3
-    "${TRIAGE_ENV[@]}" "$ST_BUILD/bin/fuzz_$t" -timeout=10 -rss_limit_mb=2048 "$file" \
-        >"$log" 2>&1 || true
-    awk '
-        /^(PASS|CRASH|HANG|LEAK|OOM|EXIT) / && !result { result = tolower($1) }
-        /fuzz invariant failed:/ && !what {
-            s = $0; sub(/.*fuzz invariant failed: /, "", s); sub(/.*\(/, "", s); sub(/\).*/, "", s)
-            n = split(s, parts, "/"); what = "invariant@" parts[n] }
-        /differential: / && !diff { diff = $0; sub(/.*differential: /, "", diff) }
-        /ERROR: AddressSanitizer: / && !what { what = $3 }
-        /ERROR: MemorySanitizer: / && !what { what = $3 }
-        /ERROR: LeakSanitizer: / && !what { what = "leak" }
-        /runtime error: / && !what { s = $0; sub(/.*runtime error: /, "", s)
-            gsub(/[^A-Za-z ]/, "", s); split(s, w, " "); what = "ubsan-" w[1] "-" w[2] }
-        /^==HANG==/ && !what { what = "hang" }
-        /^ *#[0-9]+ 0x[0-9a-f]+ in / && nframes < 3 {
-            fn = $4
-            if (fn ~ /^(__sanitizer|__asan|__ubsan|__msan|__lsan|__interceptor|__pthread_kill|pthread_kill|__GI_|gsignal|abort|raise|on_alarm|run_target|run_forked|run_file|main|__libc|_start|malloc|calloc|realloc|free|fuzz_check|report|LLVMFuzzer.*Driver)/) next
-            frames = frames (nframes ? ">" : "") fn; nframes++ }
-        END {
-            if (!result) result = "crash"
-            if (!what) what = result
-            if (diff != "") what = what ":" diff
-            gsub(/ /, "_", what)
-            printf "%s %s|%s\n", result, what, frames }' "$log"
+    fuzzkit replay --driver "$ST_BUILD/bin/fuzz_$1" --log "$3" --deadline "$4" "$2"
 }
 
-# A file name for a finding: crash-[<kind>-]<what>-<hash of the signature>, where <what>
-# is a differential check's message, an invariant's line or the sanitizer's error kind.
-slug() {
-    local kind=$1 sig=$2 what hash
-    what=${sig%%|*}
-    case $what in
-    invariant@*:*:*) what=${what##*:} ;;
-    invariant@*) what=invariant-line-${what##*:} ;;
-    esac
-    what=$(tr -c 'A-Za-z0-9\n' '-' <<<"$what" | tr '[:upper:]' '[:lower:]' | sed 's/--*/-/g; s/^-//; s/-$//' | cut -c1-48)
-    hash=$(printf '%s' "$sig" | sha1sum | cut -c1-8)
-    local name=crash
-    [ "$kind" = crash ] || name+=-$kind
-    [ "$what" = "$kind" ] || name+=-${what%-}
-    echo "$name-$hash"
-}
-
-# minimize TARGET KIND FILE OUT: a smaller input with the same signature, or FILE itself.
-minimize() {
-    local t=$1 kind=$2 file=$3 out=$4 budget=$((seconds < 30 ? seconds : 30))
-    local tmp=$out.min
-    rm -f "$tmp"
-    if [ -x "$LF_BUILD/bin/fuzz_$t" ] && [ "$msan" = 0 ]; then
-        "$LF_BUILD/bin/fuzz_$t" -minimize_crash=1 -max_total_time="$budget" -timeout=10 \
-            -exact_artifact_path="$tmp" "$file" >"$out.minimize.log" 2>&1 || true
-    elif [ -x "$AFL_BUILD/bin/plain/fuzz_$t" ]; then
-        local hang=()
-        [ "$kind" = hang ] && hang=(-H)
-        env -u ASAN_OPTIONS AFL_SKIP_CPUFREQ=1 timeout $((budget + 30)) afl-tmin "${hang[@]}" \
-            -m none -t 10000 -i "$file" -o "$tmp" -- "$AFL_BUILD/bin/plain/fuzz_$t" @@ \
-            >"$out.minimize.log" 2>&1 || true
-    fi
-    if [ -s "$tmp" ] && [ "$(stat -c %s "$tmp")" -lt "$(stat -c %s "$file")" ] &&
-        [ "$(replay "$t" "$tmp" "$out.minimized.log")" = "$kind $5" ]; then
-        mv "$tmp" "$out"
-    else
-        rm -f "$tmp"
-        cp "$file" "$out"
-    fi
-}
-
-# Triage of one target: appends to $FUZZ/crashes.tsv one row per new signature.
+# Triage of one target, until DEADLINE: appends to $FUZZ/crashes.tsv one row per new
+# signature. Inputs not replayed by then are counted; each signature gets an equal share
+# of the time left for its minimization, which keeps the best reproducer found by then.
 triage_target() {
-    local t=$1
-    local dir=$FUZZ/$t/triage f kind sig key
+    local t=$1 deadline=$2
+    local dir=$FUZZ/$t/triage src f kind sig
     mkdir -p "$dir" "$REGRESSIONS/$t"
-    declare -A best=() best_size=() best_kind=()
-    local n=0 size
-    while read -r f; do
+    declare -A best=() best_size=() best_kind=() found_by=()
+    local n=0 late=0 size
+    while read -r src f; do
         [ -n "$f" ] || continue
         n=$((n + 1))
-        read -r kind sig <<<"$(replay "$t" "$f" "$dir/replay-$n.log")"
-        if [ "$kind" = pass ]; then
-            say "   $t: $(basename "$f") does not reproduce in the standalone build (flaky or engine-only)"
+        if [ "$EPOCHSECONDS" -ge "$deadline" ]; then
+            late=$((late + 1))
             continue
         fi
+        read -r kind sig <<<"$(replay "$t" "$f" "$dir/replay-$n.log" "$deadline")"
+        case $kind in
+        timeout) late=$((late + 1)); continue ;;
+        pass)
+            say "   $t: $(basename "$f") does not reproduce in the standalone build (flaky or engine-only)"
+            continue
+            ;;
+        esac
+        case ",${found_by[$sig]:-}," in
+        *",$src,"*) ;;
+        *) found_by[$sig]=${found_by[$sig]:+${found_by[$sig]},}$src ;;
+        esac
         size=$(stat -c %s "$f")
         if [ -z "${best[$sig]:-}" ] || [ "$size" -lt "${best_size[$sig]}" ]; then
             best[$sig]=$f
@@ -582,22 +632,35 @@ triage_target() {
     done < <(failing_inputs "$t")
     [ "$n" -gt 0 ] || return 0
     say "== $t: $n failing inputs, ${#best[@]} distinct signatures"
+    [ "$late" = 0 ] || say "   $t: triage deadline: $late failing input(s) not replayed"
+    local left=${#best[@]}
     for sig in "${!best[@]}"; do
         kind=${best_kind[$sig]}
-        local name out
-        name=$(slug "$kind" "$sig")
+        local name out how from status share
+        name=$(fuzzkit slug "$kind" "$sig")
         out=$REGRESSIONS/$t/$name
-        if [ ! -f "$out" ]; then
-            minimize "$t" "$kind" "${best[$sig]}" "$out" "$sig"
-            rm -f "$out".*.log
+        from=${best_size[$sig]}
+        if [ -f "$out" ]; then
+            status=kept # an earlier campaign's, already minimized
+        else
+            share=$(((deadline - EPOCHSECONDS) / left))
+            read -r status _ _ _ <<<"$(fuzzkit minimize --driver "$ST_BUILD/bin/fuzz_$t" \
+                --kind "$kind" --signature "$sig" --deadline $((EPOCHSECONDS + share)) \
+                --out "$out" --work "$dir/minimize" "${best[$sig]}")"
+            [ -f "$out" ] || { cp "${best[$sig]}" "$out"; status=failed; }
         fi
+        left=$((left - 1))
         deliver "$t" "$([ "$kind" = hang ] && echo hang || echo crash)" "$out"
-        local repro="$ST_BUILD/bin/fuzz_$t $out"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$kind" "$sig" "$out" "$(stat -c %s "$out")" \
-            "$repro" >>"$FUZZ/crashes.tsv"
-        say "   $kind: ${sig%%|*}"
+        local repro="$ST_BUILD/bin/fuzz_$t $out" bytes
+        bytes=$(stat -c %s "$out")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$kind" "${found_by[$sig]}" "$sig" \
+            "$out" "$bytes" "$from" "$status" "$repro" >>"$FUZZ/crashes.tsv"
+        how=${found_by[$sig]}
+        [ "$how" = split-oracle ] && how="split-oracle failure: the deep check of the corpus"
+        say "   $kind ($how): ${sig%%|*}"
         say "     stack:     ${sig#*|}"
-        say "     file:      $out ($(stat -c %s "$out") bytes, from $(basename "${best[$sig]}"))"
+        say "     file:      $out ($bytes bytes, from $from of $(basename "${best[$sig]}");" \
+            "minimization: $status)"
         say "     reproduce: $repro"
         say "     commit:    cp $out corpus/$t/   # once fixed: ctest -L replay replays it"
     done
@@ -605,9 +668,41 @@ triage_target() {
 
 # ---- results: stats, coverage, report ---------------------------------------------------
 
+SUMMARY_HEAD=$(printf '%s\t' target engine execs exec_per_s coverage features corpus crashes \
+    stability deep_checked deep_failures check_lag_p50_s check_lag_max_s first_finding_s \
+    fuzz_s check_s triage_s)
+
+# Phase times, in seconds with one decimal, into $FUZZ/phases.tsv ("phase target seconds";
+# target "-" for the whole run): ms_now is a start, `phase NAME TARGET START` a row.
+ms_now() {
+    local t=$EPOCHREALTIME
+    echo $((${t%[.,]*} * 1000 + 10#${t#*[.,]} / 1000))
+}
+phase() {
+    local d=$(($(ms_now) - $3))
+    phase_s=$(printf '%d.%d' $((d / 1000)) $((d % 1000 / 100)))
+    printf '%s\t%s\t%s\n' "$1" "$2" "$phase_s" >>"$FUZZ/phases.tsv"
+}
+
+# The columns every row of TARGET ends with: the deep check's figures, when the first
+# finding came (seconds from the engines' start), and the target's phase times.
+target_columns() {
+    local t=$1 checked=- failures=- p50=- max=- first
+    if [ "$oracle" = check ]; then
+        read -r checked failures p50 max _ <<<"$(fuzzkit check-stats "$FUZZ/$t/check")"
+    fi
+    first=$(fuzzkit first-finding --since "${fuzz_started/,/.}" \
+        --checker "$FUZZ/$t/check/failures.tsv" "$FUZZ/$t/libfuzzer/artifacts/*" \
+        "$FUZZ/$t/afl/out/*/crashes/id:*" "$FUZZ/$t/afl/out/*/hangs/id:*")
+    printf '%s\t' "$checked" "$failures" "$p50" "$max" "$first" "${phase_fuzz[$t]}" \
+        "${phase_check[$t]:--}" "${phase_triage[$t]}"
+}
+
 # One TSV row per target and engine into $FUZZ/summary.tsv.
 collect_stats() {
-    local t=$1 execs rate cov ft corp crashes stab
+    local t=$1 execs rate cov ft corp crashes stab tail
+    tail=$(target_columns "$t")
+    tail=${tail%$'\t'}
     if [ "$use_lf" = 1 ]; then
         local log=$FUZZ/$t/libfuzzer/fuzz.log
         read -r execs rate cov ft corp <<<"$(lf_progress "$log")"
@@ -618,8 +713,8 @@ collect_stats() {
         [ -n "$final" ] && rate=$final
         corp=$(count_files "$FUZZ/$t/libfuzzer/corpus")
         crashes=$(count_files "$FUZZ/$t/libfuzzer/artifacts")
-        printf '%s\tlibfuzzer\t%s\t%s\t%s\t%s\t%s\t%s\t-\n' "$t" "$execs" "$rate" "$cov" \
-            "$ft" "$corp" "$crashes" >>"$FUZZ/summary.tsv"
+        printf '%s\tlibfuzzer\t%s\t%s\t%s\t%s\t%s\t%s\t-\t%s\n' "$t" "$execs" "$rate" \
+            "$cov" "$ft" "$corp" "$crashes" "$tail" >>"$FUZZ/summary.tsv"
     fi
     if [ "$use_afl" = 1 ]; then
         local s execs=0 rate=0 edges=0 corp=0 crashes=0 stabs=()
@@ -636,44 +731,32 @@ collect_stats() {
             stabs+=("${st:-?}")
         done
         stab=$(IFS=/; echo "${stabs[*]:-?}")
-        printf '%s\tafl\t%s\t%s\t%s\t-\t%s\t%s\t%s\n' "$t" "$execs" "$rate" "$edges" "$corp" \
-            "$crashes" "$stab" >>"$FUZZ/summary.tsv"
+        printf '%s\tafl\t%s\t%s\t%s\t-\t%s\t%s\t%s\t%s\n' "$t" "$execs" "$rate" "$edges" \
+            "$corp" "$crashes" "$stab" "$tail" >>"$FUZZ/summary.tsv"
     fi
 }
 
+# summary.json and the report's tables (ci/fuzzkit/summary.py).
 write_json() {
-    python3 - "$FUZZ/summary.tsv" "$FUZZ/crashes.tsv" "$FUZZ/summary.json" <<'EOF'
-import csv, json, sys, time
-def rows(path):
-    with open(path) as f:
-        return list(csv.reader(f, delimiter="\t"))
-def num(v):
-    try:
-        return int(v)
-    except ValueError:
-        try:
-            return float(v)
-        except ValueError:
-            return v
-summary = rows(sys.argv[1])
-head, body = summary[0], summary[1:]
-targets = [{k: num(v) for k, v in zip(head, r)} for r in body]
-crashes = [dict(zip(["target", "kind", "signature", "file", "bytes", "reproduce"], r))
-           for r in rows(sys.argv[2])]
-out = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "targets": targets, "crashes": crashes}
-with open(sys.argv[3], "w") as f:
-    json.dump(out, f, indent=2)
-    f.write("\n")
-EOF
+    local cov=()
+    [ -s "$REPORT/coverage-summary.json" ] && cov=(--coverage "$REPORT/coverage-summary.json")
+    fuzzkit summary --summary "$FUZZ/summary.tsv" --crashes "$FUZZ/crashes.tsv" \
+        --phases "$FUZZ/phases.tsv" "${cov[@]}" --json "$FUZZ/summary.json" \
+        --markdown "$FUZZ/summary.md"
 }
 
 coverage_report() {
     [ "$report" = 1 ] || return 0
-    local prof=$REPORT/profiles t objects=()
-    rm -rf "$prof" "$REPORT/coverage"
+    local prof=$REPORT/profiles t objects=() deadline=$((EPOCHSECONDS + triage_seconds)) left
+    rm -rf "$prof" "$REPORT/coverage" "$REPORT/coverage-summary.json"
     mkdir -p "$prof"
     say "== coverage over the final corpora (llvm-cov)"
     for t in "${targets[@]}"; do
+        left=$((deadline - EPOCHSECONDS))
+        if [ "$left" -le 0 ]; then
+            say "   $t: no time left for its coverage replay (--triage-time $triage_seconds)"
+            continue
+        fi
         local dirs=()
         for d in corpus/"$t" "$FUZZ/$t/libfuzzer/corpus" "$FUZZ/$t"/afl/out/*/queue; do
             [ -d "$d" ] && dirs+=("$d")
@@ -681,9 +764,10 @@ coverage_report() {
         [ ${#dirs[@]} -gt 0 ] || continue
         # In process (a forked child's profile would be lost), without the crash-*
         # reproducers: one that still crashes would end the run.
+        # Within the deadline: a replay cut short writes no profile for its last batch.
         find "${dirs[@]}" -maxdepth 1 -type f ! -name 'crash-*' ! -name '.*' -print0 |
-            LLVM_PROFILE_FILE="$prof/$t-%p.profraw" xargs -0 -r "$COV_BUILD/bin/fuzz_$t" \
-                -in_process=1 -q -timeout=10 >"$prof/$t.log" 2>&1 ||
+            LLVM_PROFILE_FILE="$prof/$t-%p.profraw" timeout "$left" xargs -0 -r \
+                "$COV_BUILD/bin/fuzz_$t" -in_process=1 -q -timeout=10 >"$prof/$t.log" 2>&1 ||
             say "   $t: coverage replay stopped early (see $prof/$t.log)"
         objects+=(-object "$COV_BUILD/bin/fuzz_$t")
     done
@@ -695,7 +779,11 @@ coverage_report() {
         >"$prof/llvm-cov.log" 2>&1
     llvm-cov report -instr-profile="$prof/all.profdata" -ignore-filename-regex="$ignore" \
         "${objects[@]:1}" >"$REPORT/coverage.txt" 2>>"$prof/llvm-cov.log"
-    say "   $REPORT/coverage/index.html ($(awk '/^TOTAL/ { print "lines " $10 ", regions " $4 ", functions " $7 }' "$REPORT/coverage.txt"))"
+    # The totals by name from llvm-cov's JSON, not by column from its table.
+    llvm-cov export -summary-only -instr-profile="$prof/all.profdata" \
+        -ignore-filename-regex="$ignore" "${objects[@]:1}" >"$REPORT/coverage-summary.json" \
+        2>>"$prof/llvm-cov.log"
+    say "   $REPORT/coverage/index.html ($(fuzzkit coverage "$REPORT/coverage-summary.json"))"
 }
 
 afl_plots() {
@@ -719,24 +807,12 @@ write_report() {
         echo "# Fuzzing campaign, $(date '+%Y-%m-%d %H:%M')"
         echo
         echo "commit \`$(git rev-parse --short HEAD 2>/dev/null || echo '?')\`, engine $engine," \
-            "${seconds} s per target, $jobs job(s) per engine, split oracle $split_oracle," \
+            "${seconds} s per target, triage deadline ${triage_seconds} s, $jobs job(s) per" \
+            "engine, split oracle: $(oracle_mode),"  \
             "sanitizers $([ "$msan" = 1 ] && echo MSan || echo ASan+UBSan)," \
             "store $([ -n "$store_bin" ] && echo "$store_bin" || echo 'none (plain hub)')"
         echo
-        echo "## Targets"
-        echo
-        awk -F'\t' 'NR == 1 { h = "|"; s = "|"; for (i = 1; i <= NF; i++) { h = h " " $i " |"; s = s "---|" }
-            print h; print s; next } { r = "|"; for (i = 1; i <= NF; i++) r = r " " $i " |"; print r }' \
-            "$FUZZ/summary.tsv"
-        echo
-        echo "## Crashes"
-        echo
-        if [ -s "$FUZZ/crashes.tsv" ]; then
-            awk -F'\t' '{ printf "- **%s** `%s` %s: `%s` (%s bytes)\n  - reproduce: `%s`\n  - commit once fixed: `cp %s corpus/%s/`\n", $1, $2, $3, $4, $5, $6, $4, $1 }' \
-                "$FUZZ/crashes.tsv"
-        else
-            echo "none"
-        fi
+        cat "$FUZZ/summary.md"
         echo
         echo "## Coverage"
         echo
@@ -833,7 +909,17 @@ prepare_imports() {
 
 # ---- main ------------------------------------------------------------------------------
 
+oracle_mode() {
+    case $oracle in
+    check) echo "fast engines, deep check of every corpus entry" ;;
+    deep) echo "the engines run the deep build (--deep-fuzz)" ;;
+    off) echo "off (--no-split-oracle)" ;;
+    esac
+}
+
 main() {
+    local run_start
+    run_start=$(ms_now)
     ci/setup.sh
     build_all
     if [ ${#imports[@]} -gt 0 ]; then
@@ -850,27 +936,47 @@ main() {
         say "review with git status corpus/, then commit"
         return 0
     fi
+    : >"$FUZZ/phases.tsv"
+    phase build - "$run_start"
     start_store
-    printf 'target\tengine\texecs\texec_per_s\tcoverage\tfeatures\tcorpus\tcrashes\tstability\n' \
-        >"$FUZZ/summary.tsv"
+    printf '%s\n' "${SUMMARY_HEAD%$'\t'}" >"$FUZZ/summary.tsv"
     : >"$FUZZ/crashes.tsv"
-    say "== fuzzing ${#targets[@]} target(s) for ${seconds}s each with $engine"
-    local t
+    say "== fuzzing ${#targets[@]} target(s) for ${seconds}s each with $engine; split oracle:" \
+        "$(oracle_mode); triage deadline ${triage_seconds}s per target"
+    local t t0 deadline
     for t in "${targets[@]}"; do
+        t0=$(ms_now)
         fuzz_target "$t"
+        phase fuzz "$t" "$t0"
+        phase_fuzz[$t]=$phase_s
+        # Everything after the engines, for this target, ends by this deadline.
+        deadline=$((EPOCHSECONDS + triage_seconds))
+        if [ "$oracle" = check ]; then
+            t0=$(ms_now)
+            stop_checker "$t" "$deadline"
+            phase check "$t" "$t0"
+            phase_check[$t]=$phase_s
+        fi
+        t0=$(ms_now)
+        triage_target "$t" "$deadline"
+        phase triage "$t" "$t0"
+        phase_triage[$t]=$phase_s
         collect_stats "$t"
     done
-    say "== triage"
-    for t in "${targets[@]}"; do triage_target "$t"; done
-    [ -s "$FUZZ/crashes.tsv" ] || say "   no crashes"
+    [ -s "$FUZZ/crashes.tsv" ] || say "== no findings"
+    t0=$(ms_now)
     coverage_report
     afl_plots
+    [ "$report" = 0 ] || phase report - "$t0"
     stop_store
-    write_json
+    phase total - "$run_start"
+    local phases
+    phases=$(write_json)
     write_report
     echo
     column -t -s "$(printf '\t')" "$FUZZ/summary.tsv"
     echo
+    say "$phases"
     say "summary: $FUZZ/summary.tsv, $FUZZ/summary.json; working state: $FUZZ/<target>/"
     if [ -s "$FUZZ/crashes.tsv" ]; then
         say "CRASH: $(wc -l <"$FUZZ/crashes.tsv") distinct finding(s); regression files in $REGRESSIONS/"
