@@ -45,3 +45,6 @@ cmake -S . -B build/libfuzzer -DCMAKE_C_COMPILER=clang -DPH_FUZZ_ENGINE=libfuzze
     -DPH_FUZZ_SMOKE_RUNS="$smoke_runs" >/dev/null
 cmake --build build/libfuzzer -j "$jobs"
 run_ctest build/libfuzzer -L fuzz
+
+echo "== README examples: the blocks that need only loopback or a namespace"
+tests/readme/run_examples.sh

@@ -39,6 +39,12 @@ for f in r["findings"]:
     # every finding: a class, a reproducer that is there, groups that are really apart
     assert f["class"] in ("boundary", "accept-vs-reject", "interpretation", "status-only"), f
     assert os.path.getsize(os.path.join(d, f["file"])) == len(f["bytes"].encode("latin-1")), f["file"]
+    if f["groups"] == "(all agree now)":
+        # Where one request ends can depend on timing (a proxy that forwards pipelined
+        # requests as they arrive): the last run to describe it may see no difference.
+        # Reported as such (docs/diff.md); only a boundary may do that.
+        assert f["class"] == "boundary", f
+        continue
     assert " / " in f["groups"], f
     groups = [g.split(",") for g in f["groups"].split(" / ")]
     g_of = {n: i for i, g in enumerate(groups) for n in g}
