@@ -127,8 +127,10 @@ static int read_chunked_body(struct conn *c, const struct http_request *req, siz
         uint8_t *piece = c->buf + req->consumed;
         struct http_chunked_result res;
         enum ph_status st = http_decode_chunked(&dec, piece, c->len - req->consumed, &res);
-        if (st == PH_REJECT)
-            return print_error(c, res.error, c->base + c->let_go + req->consumed + res.error_offset);
+        if (st == PH_REJECT) {
+            size_t at = c->base + c->let_go + req->consumed; /* the piece in the stream */
+            return print_error(c, res.error, at + res.error_offset);
+        }
         body_add(c, piece, res.decoded);
         if (st == PH_OK) {
             *next = req->consumed + res.consumed;
