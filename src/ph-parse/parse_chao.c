@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chao/chao.h"
 #include "ph_parse.h"
@@ -122,14 +123,20 @@ static bool write_frame(const char *dir, size_t index, const uint8_t *bytes, siz
     return true;
 }
 
-/* Every frame of a capture, decoded in order; going on after errors. A frame cut short by
- * the capture's snap length is decoded as captured (it will say where it ends). */
-static int parse_capture(const char *path, const char *frames_dir)
+/* Every frame of a capture read from file (NULL: opening it failed, errno says why; it is
+ * closed here), decoded in order; going on after errors. A frame cut short by the
+ * capture's snap length is decoded as captured (it will say where it ends). */
+static int parse_capture(const char *path, FILE *file, const char *frames_dir)
 {
+    if (file == NULL) {
+        fprintf(stderr, "ph-parse: %s: %s\n", path, strerror(errno));
+        return PH_PARSE_EXIT_IO;
+    }
     char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t *p = pcap_open_offline(path, errbuf);
+    pcap_t *p = pcap_fopen_offline(file, errbuf);
     if (p == NULL) {
         fprintf(stderr, "ph-parse: %s: %s\n", path, errbuf);
+        fclose(file);
         return PH_PARSE_EXIT_IO;
     }
     if (pcap_datalink(p) != DLT_EN10MB) {
@@ -179,16 +186,34 @@ int ph_parse_chao(int argc, char **argv)
         return usage();
     const char *path = argv[argc - 1];
 
-    uint8_t *data;
-    size_t len;
-    if (file_read_all(path, &data, &len) != 0) {
+    int fd = file_open_input(path);
+    if (fd < 0) {
         fprintf(stderr, "ph-parse: %s: %s\n", path, strerror(errno));
         return PH_PARSE_EXIT_IO;
     }
+    /* A capture in a file is read by libpcap a record at a time, never whole (it may be
+     * larger than memory): its magic number is peeked at without moving the offset. */
+    uint8_t magic[4];
+    ssize_t peeked = kind == INPUT_GUESS ? pread(fd, magic, sizeof(magic), 0) : -1;
+    if (peeked > 0 && looks_like_capture(magic, (size_t)peeked)) {
+        int rc = parse_capture(path, fdopen(fd, "rb"), frames_dir);
+        return fflush(stdout) != 0 ? PH_PARSE_EXIT_IO : rc;
+    }
+    /* One frame, or input that cannot be peeked at (a pipe): read it whole. */
+    uint8_t *data;
+    size_t len;
+    int read_rc = file_read_fd(fd, &data, &len);
+    int saved = errno;
+    if (fd != STDIN_FILENO)
+        close(fd);
+    if (read_rc != 0) {
+        fprintf(stderr, "ph-parse: %s: %s\n", path, strerror(saved));
+        return PH_PARSE_EXIT_IO;
+    }
     int rc;
-    if (kind == INPUT_GUESS && looks_like_capture(data, len))
-        rc = parse_capture(path, frames_dir);
-    else if (frames_dir != NULL) {
+    if (kind == INPUT_GUESS && looks_like_capture(data, len)) {
+        rc = parse_capture(path, fmemopen(data, len, "rb"), frames_dir);
+    } else if (frames_dir != NULL) {
         fprintf(stderr, "ph-parse: %s: --write-frames takes a pcap or pcapng file\n", path);
         rc = PH_PARSE_EXIT_USAGE;
     } else

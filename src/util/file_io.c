@@ -8,14 +8,38 @@
 #include <string.h>
 #include <unistd.h>
 
+int file_open_input(const char *path)
+{
+    if (path == NULL || strcmp(path, "-") == 0)
+        return STDIN_FILENO;
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+ssize_t file_read_some(int fd, void *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, cap);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
 int file_read_all(const char *path, uint8_t **data, size_t *len)
 {
-    int fd = STDIN_FILENO;
-    if (path != NULL && strcmp(path, "-") != 0) {
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return -1;
+    int fd = file_open_input(path);
+    if (fd < 0)
+        return -1;
+    int rc = file_read_fd(fd, data, len);
+    if (fd != STDIN_FILENO) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
     }
+    return rc;
+}
+
+int file_read_fd(int fd, uint8_t **data, size_t *len)
+{
     size_t cap = 64 * 1024, n = 0;
     uint8_t *buf = malloc(cap);
     if (buf == NULL)
@@ -28,18 +52,13 @@ int file_read_all(const char *path, uint8_t **data, size_t *len)
             buf = bigger;
             cap *= 2;
         }
-        ssize_t r = read(fd, buf + n, cap - n);
+        ssize_t r = file_read_some(fd, buf + n, cap - n);
         if (r == 0)
             break;
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
+        if (r < 0)
             goto fail;
-        }
         n += (size_t)r;
     }
-    if (fd != STDIN_FILENO)
-        close(fd);
     *data = buf;
     *len = n;
     return 0;
@@ -47,8 +66,6 @@ int file_read_all(const char *path, uint8_t **data, size_t *len)
 fail: {
     int saved = errno;
     free(buf);
-    if (fd != STDIN_FILENO)
-        close(fd);
     errno = saved;
     return -1;
 }

@@ -1,5 +1,6 @@
 #include "http_json.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 
@@ -19,6 +20,12 @@ static const char *framing_name(enum http_framing framing)
 void http_json_request(struct byte_buf *b, const struct http_request *req, const uint8_t *body,
                        size_t body_len)
 {
+    http_json_request_part(b, req, body, body_len, body_len);
+}
+
+void http_json_request_part(struct byte_buf *b, const struct http_request *req,
+                            const uint8_t *shown, size_t shown_len, uint64_t body_len)
+{
     byte_buf_puts(b, "{\"result\":\"ok\",\"method\":");
     json_buf_bytes(b, req->method.ptr, req->method.len);
     byte_buf_puts(b, ",\"target\":");
@@ -32,10 +39,12 @@ void http_json_request(struct byte_buf *b, const struct http_request *req, const
         json_buf_bytes(b, h->value.ptr, h->value.len);
         byte_buf_putc(b, ']');
     }
-    byte_buf_printf(b, "],\"framing\":\"%s\",\"content_length\":%zu,\"keep_alive\":%s,",
+    byte_buf_printf(b, "],\"framing\":\"%s\",\"content_length\":%" PRIu64 ",\"keep_alive\":%s,",
                     framing_name(req->framing), body_len, req->keep_alive ? "true" : "false");
     byte_buf_puts(b, "\"body_base64\":");
-    json_buf_base64(b, body, body_len);
+    json_buf_base64(b, shown, shown_len);
+    if (shown_len < body_len)
+        byte_buf_puts(b, ",\"body_truncated\":true");
     byte_buf_puts(b, "}\n");
 }
 

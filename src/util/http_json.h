@@ -17,6 +17,12 @@
 void http_json_request(struct byte_buf *b, const struct http_request *req, const uint8_t *body,
                        size_t body_len);
 
+/* The same for a body of body_len bytes of which the caller kept the first shown_len:
+ * content_length says body_len, body_base64 holds the shown bytes, and "body_truncated":
+ * true follows when they are fewer (ph-parse's body window, docs/http.md). */
+void http_json_request_part(struct byte_buf *b, const struct http_request *req,
+                            const uint8_t *shown, size_t shown_len, uint64_t body_len);
+
 /* {"result":"error","error":"BARE_LF","status":400,"offset":14,"message":"..."} */
 void http_json_error(struct byte_buf *b, enum http_error error, size_t offset);
 
