@@ -307,7 +307,7 @@ def main(argv):
     elif a.cmd == "floor":
         out = floor(a.edges, sys.stdin.read().splitlines())
     elif a.cmd == "usecs":
-        out = "%.3f" % (1e6 / a.rate)
+        out = "%.3f" % (1e6 / a.rate) if a.rate > 0 else "nan"
     elif a.cmd == "lf-span":
         out = lf_span(a.n0, a.n1, a.t0, a.t1, a.start, a.end)
     elif a.cmd == "lf-rate":
