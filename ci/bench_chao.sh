@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: ci/bench.sh chao [--rounds N>=3] [--seconds S]" >&2; exit 64 ;;
     esac
 done
-ph_bench_rounds "$rounds"
+ph_bench_rounds "$rounds" # exits 64 unless >= 3
 [ "$(id -u)" = 0 ] || { echo "bench: chao needs root (network namespaces, CAP_NET_RAW)" >&2; exit 1; }
 
 ph_bench_build ph-chao ph-bench-chao

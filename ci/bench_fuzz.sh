@@ -410,13 +410,7 @@ bench_fuzz() {
 
 while [ $# -gt 0 ]; do
     case $1 in
-    --rounds)
-        [ $# -ge 2 ] || usage
-        ph_bench_rounds "$2"
-        ROUNDS=$2
-        ROUNDS_SET=1
-        shift 2
-        ;;
+    --rounds) ph_bench_rounds "${2:-}" && shift 2 ;;
     --targets)
         if [ $# -lt 2 ] || ! [[ $2 =~ ^[a-z0-9_]+(,[a-z0-9_]+)*$ ]]; then
             usage

@@ -176,12 +176,7 @@ http_callgrind() {
 
 while [ $# -gt 0 ]; do
     case $1 in
-    --rounds)
-        [ $# -ge 2 ] || usage
-        ph_bench_rounds "$2"
-        ROUNDS=$2
-        shift 2
-        ;;
+    --rounds) ph_bench_rounds "${2:-}" && shift 2 ;;
     --callgrind) CALLGRIND=1 && shift ;;
     --no-callgrind) CALLGRIND=0 && shift ;;
     *) usage ;;

@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: ci/bench.sh httpd [--rounds N>=3] [--seconds S] [--connections C]" >&2; exit 64 ;;
     esac
 done
-ph_bench_rounds "$rounds"
+ph_bench_rounds "$rounds" # exits 64 unless >= 3
 
 ph_bench_build ph-httpd
 command -v wrk >/dev/null || { echo "bench: wrk missing (ci/setup.sh installs it)" >&2; exit 1; }

@@ -351,13 +351,7 @@ store_target() {
 
 while [ $# -gt 0 ]; do
     case $1 in
-    --rounds)
-        [ $# -ge 2 ] || usage
-        ph_bench_rounds "$2"
-        ROUNDS=$2
-        ROUNDS_SET=1
-        shift 2
-        ;;
+    --rounds) ph_bench_rounds "${2:-}" && shift 2 ;;
     --quick) QUICK=1 && shift ;;
     *) usage ;;
     esac

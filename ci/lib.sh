@@ -23,7 +23,8 @@
 #                          runs ci/setup.sh, configures build/bench (Release, -O2, no
 #                          sanitizers, no tests, and the -D options) and builds TARGETs;
 #                          build chatter on stderr: stdout stays the table
-#   ph_bench_rounds N      exits 64 unless N is a number of rounds >= 3
+#   ph_bench_rounds N      sets ROUNDS=N and ROUNDS_SET=1 (--rounds N); exits 64 unless N
+#                          is a number of rounds >= 3
 #   ph_stat CMD ARGS...    ci/benchstat.py CMD: every median, ratio and parsed figure
 #   ph_median              the median of the numbers on stdin, "%.3f" ("nan" for none)
 #   ph_field KEY LINE      the value of " KEY=value" in LINE (a ph-bench-* output line)
@@ -133,6 +134,8 @@ ph_bench_rounds() {
         echo "bench: --rounds must be a number, at least 3" >&2
         exit 64
     fi
+    # shellcheck disable=SC2034 # the area script's
+    ROUNDS=$1 ROUNDS_SET=1
 }
 
 ph_stat() { "$PH_PYTHON" "$PH_CI/benchstat.py" "$@"; }

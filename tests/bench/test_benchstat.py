@@ -107,6 +107,8 @@ class Fields(unittest.TestCase):
         self.assertEqual(benchstat.field("req_per_s", line), "2746531")
         self.assertEqual(benchstat.field("mb_per_s", line), "1939.1")
         self.assertEqual(benchstat.field("missing", line), "")
+        # a key twice: the last one, as the greedy sed this replaced took
+        self.assertEqual(benchstat.field("rate", " a rate=1 b rate=2"), "2")
         # whole keys only: cpu_s is not daemon_cpu_s
         store = " x cpu_s=0.03 daemon_cpu_s=0.08"
         self.assertEqual(benchstat.field("cpu_s", store), "0.03")
@@ -174,8 +176,34 @@ class Store(unittest.TestCase):
         self.assertEqual(benchstat.sched("0 0 0", "0 0 0"),
                          " main_run_pct=nan main_wait_pct=nan main_blocked_pct=nan")
 
+    def test_table_from_raw_lines(self):
+        # Every row of the captured main table: medians of the captured raw lines.
+        raw = data("store-raw.txt").splitlines()
+        table = data("store-table.txt").split(" discard\n", 1)[1].split("\n\n", 1)[0]
+
+        def med(key, name):
+            lines = [" " + ln for ln in raw if ln.startswith(key + " ")]
+            self.assertEqual(len(lines), 3, key)
+            return benchstat.median_of(benchstat.field(name, ln) for ln in lines)
+
+        rows = table.splitlines()
+        self.assertEqual(len(rows), 9)
+        for row in rows:
+            cols = row.replace("|", " ").split()
+            k = "%s:%s" % (cols[0], cols[1])
+            dis = med("discard:" + k, "cases_per_s")
+            uc = med("dup:" + k, "cases_per_s")
+            want = ["%.0f" % dis, "%.0f" % med("reply:" + k, "cases_per_s"),
+                    "%.0f" % med("disk:" + k, "cases_per_s"), "%.1f" % med("disk:" + k, "mb_per_s"),
+                    "%.0f" % med("tmpfs:" + k, "cases_per_s"),
+                    "%.1f" % med("tmpfs:" + k, "mb_per_s"), "%.0f" % uc,
+                    "%.1f" % med("dup:" + k, "mb_per_s"),
+                    benchstat.ratio("%.3f" % uc, "%.3f" % dis)]
+            self.assertEqual(cols[2:], want, row)
+
     def test_burst_from_raw_lines(self):
-        # The captured burst rows are the medians of the captured raw lines.
+        # The captured burst rows are the medians of the captured raw lines (checked against
+        # the awk pipeline this replaced, on the same lines).
         raw = [ln for ln in data("store-raw.txt").splitlines() if ln.startswith("burst:")]
         table = data("store-table.txt")
         cases = int(table.split("burst: ", 1)[1].split()[0])
@@ -196,6 +224,9 @@ class Store(unittest.TestCase):
         rows = ["1000 200 50000 0.5 0.8 0.1", "1000 0 40000 0.7 1.0 0.3",
                 "1000 1000 10000 0.6 0.9 0.2"]
         self.assertEqual(benchstat.burst(100000, rows), "400.000 6.000 1000.000 2.000")
+        # Each round is rounded as the table shows it (4.44 us: 4.4) before the median.
+        self.assertEqual(benchstat.burst(100000, ["1000 0 50000 0.444 1.0 0.1"]),
+                         "500.000 4.400 1000.000 1.000")
 
 
 class Wrk(unittest.TestCase):
@@ -210,8 +241,12 @@ class Wrk(unittest.TestCase):
 
 class Chao(unittest.TestCase):
     def test_serve_log(self):
-        self.assertEqual(benchstat.chao_serve("2", data("chao-serve.log")),
+        self.assertEqual(benchstat.chao_serve("1", data("chao-serve.log")),
                          data("chao-serve.want").strip())
+
+    def test_drops_are_the_kernels(self):
+        log = data("chao-serve.log").replace("308672 seen, 0 dropped", "309000 seen, 328 dropped")
+        self.assertEqual(benchstat.chao_serve("2", log), "154336 328")
 
     def test_udp_log_has_no_drops(self):
         log = "ph-chao serve: 3.00 s, 30 frames (10/s), 0 own, 30 decoded, 30 answered, " \
