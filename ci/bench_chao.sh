@@ -8,9 +8,12 @@
 #
 # Two setups: "default" (the kernel's receive work runs on the sender's core) and "rps"
 # (receive work steered to the server's core through rps_cpus). The sender is pinned to
-# core 0 and the server to core 1 in both. Needs root (namespaces, raw sockets).
+# core 0 and the server to core 1 in both. Needs root (namespaces, raw sockets). The
+# arithmetic and the reading of ph-chao serve's closing line are ci/benchstat.py's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=ci/lib.sh
+. ci/lib.sh
 
 rounds=3
 seconds=3
@@ -21,21 +24,15 @@ while [ $# -gt 0 ]; do
     *) echo "usage: ci/bench.sh chao [--rounds N>=3] [--seconds S]" >&2; exit 64 ;;
     esac
 done
-[ "$rounds" -ge 3 ] || { echo "bench: --rounds must be at least 3" >&2; exit 64; }
+ph_bench_rounds "$rounds" # exits 64 unless >= 3
 [ "$(id -u)" = 0 ] || { echo "bench: chao needs root (network namespaces, CAP_NET_RAW)" >&2; exit 1; }
 
-ci/setup.sh
-build=build/bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-O2 -DPH_BUILD_TESTS=OFF \
-    -DPH_SANITIZE= >"$build.configure.log" 2>&1 || { cat "$build.configure.log" >&2; exit 1; }
-cmake --build "$build" --parallel "$(nproc)" --target ph-chao ph-bench-chao >&2
-bin=$build/bin
+ph_bench_build ph-chao ph-bench-chao
+bin=build/bench/bin
 
 a=phbench-a-$$
 b=phbench-b-$$
 if=chb0
-# shellcheck source=ci/lib.sh
-. ci/lib.sh
 ph_workdir ph-bench-chao
 cleanup_netns() {
     ph_cleanup
@@ -49,11 +46,10 @@ ip link add "$if" netns "$a" type veth peer name "$if" netns "$b"
 ip -n "$a" link set "$if" address 02:00:00:00:0b:01 up
 ip -n "$b" link set "$if" address 02:00:00:00:0b:02 up
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 echo "bench: decode (pure core)" >&2
+# shellcheck disable=SC2154 # $work: set by ph_workdir (ci/lib.sh)
 for _ in $(seq "$rounds"); do
-    "$bin/ph-bench-chao" decode --seconds 1 | sed -n 's/.*frames_per_s=//p'
+    ph_field frames_per_s " $("$bin/ph-bench-chao" decode --seconds 1)"
 done >"$work/decode"
 
 # serve_round MODE: one flood of $seconds s at a server in MODE (ring or recvmsg); appends
@@ -70,11 +66,7 @@ serve_round() {
     flood=$(ip netns exec "$a" taskset -c 0 "$PWD/$bin/ph-bench-chao" flood --iface "$if" \
         --seconds "$seconds" --rate "$rate")
     wait "$server" || true
-    local frames dropped sent
-    frames=$(sed -n 's/.*s, \([0-9]*\) frames.*/\1/p' "$work/serve.log")
-    dropped=$(sed -n 's/.* seen, \([0-9]*\) dropped.*/\1/p' "$work/serve.log")
-    sent=$(echo "$flood" | sed -n 's/.*frames_per_s=//p')
-    echo "$(awk -v f="${frames:-0}" -v s="$seconds" 'BEGIN { printf "%.0f", f / s }') ${dropped:-0} $sent" \
+    echo "$(ph_stat chao-serve "$seconds" <"$work/serve.log") $(ph_field frames_per_s " $flood")" \
         >>"$work/$setup-$mode"
 }
 
@@ -89,16 +81,16 @@ for setup in default rps; do
     done
 done
 
-col() { awk -v c="$1" '{ print $c }' "$2" | median; }
+col() { ph_stat median --column "$1" "$2"; }
 
 # The ring again, at the rate the recvmsg loop managed with RPS: how many does it drop?
-paced=$(col 1 "$work/rps-recvmsg")
+paced=$(ph_stat median --column 1 --format %.0f "$work/rps-recvmsg")
 ip netns exec "$b" sh -c "echo 2 > /sys/class/net/$if/queues/rx-0/rps_cpus"
 for r in $(seq "$rounds"); do
     echo "bench: rps ring at ${paced}/s, round $r/$rounds" >&2
     serve_round ring rps-paced "$paced"
 done
-printf 'decode (pure core, one thread): %.0f frames/s\n\n' "$(median <"$work/decode")"
+printf 'decode (pure core, one thread): %.0f frames/s\n\n' "$(ph_median <"$work/decode")"
 printf '%-8s %-8s %14s %14s %12s\n' setup path "received/s" "sender/s" "dropped"
 for setup in default rps; do
     for mode in ring recvmsg; do
@@ -106,8 +98,7 @@ for setup in default rps; do
         printf '%-8s %-8s %14.0f %14.0f %12.0f\n' "$setup" "$mode" "$(col 1 "$f")" "$(col 3 "$f")" \
             "$(col 2 "$f")"
     done
-    ratio=$(awk -v a="$(col 1 "$work/$setup-ring")" -v b="$(col 1 "$work/$setup-recvmsg")" \
-        'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
+    ratio=$(ph_stat ratio "$(col 1 "$work/$setup-ring")" "$(col 1 "$work/$setup-recvmsg")")
     echo "$setup: ring/recvmsg = ${ratio}x"
 done
 f=$work/rps-paced-ring

@@ -4,8 +4,11 @@
 # build/bench. Prints per server its rate alone, its mean connection time and how often
 # it finished a stream last in the run with all servers (the one that limits the rate),
 # with the load average around the run: other work on the machine moves these figures.
+# ci/benchstat.py reads the reports.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=ci/lib.sh
+. "$ROOT/ci/lib.sh"
 PATH=/usr/bin:$PATH
 seconds=10
 while [ $# -gt 0 ]; do
@@ -16,9 +19,7 @@ while [ $# -gt 0 ]; do
 done
 cd "$ROOT"
 BUILD=build/bench
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-O2 -DPH_BUILD_TESTS=OFF \
-    -DPH_SANITIZE= >/dev/null
-cmake --build "$BUILD" -j2 --target ph-diff ph-httpd ph-store >/dev/null
+ph_bench_build ph-diff ph-httpd ph-store
 out=$(mktemp -d /tmp/ph-bench-diff.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
@@ -27,8 +28,7 @@ run() {
     local name=$1 servers=$2
     "$ROOT/ci/diff.sh" --time "$seconds" --servers "$servers" --bin "$BUILD/bin" \
         --out "$out/$name" -- --no-minimize >"$out/$name.log" 2>&1 || true
-    python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["streams_per_second"])' \
-        "$out/$name/report.json"
+    ph_stat diff-rate "$out/$name/report.json"
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -39,15 +39,4 @@ done
 load0=$(cut -d' ' -f1 /proc/loadavg)
 all=$(run all httpd,node,python,nginx,nginx-proxy)
 echo "all servers together: $all streams/s (load average $load0 -> $(cut -d' ' -f1 /proc/loadavg))"
-python3 - "$out/all/report.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-print("%-12s %12s %14s %8s" % ("server", "mean conn ms", "finished last", "errors"))
-for s in r["servers"]:
-    if s["kind"] == "in-process":
-        continue
-    print("%-12s %12.1f %14d %8d" % (s["name"], s["mean_connection_ms"], s["finished_last"], s["errors"]))
-slow = max((s for s in r["servers"] if s["kind"] != "in-process"), key=lambda s: s["finished_last"])
-print("limits the rate: %s (finished %d of %d streams last)" % (
-    slow["name"], slow["finished_last"], r["streams"] + r["seed_streams"]))
-PY
+ph_stat diff-table "$out/all/report.json"

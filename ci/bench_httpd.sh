@@ -5,9 +5,13 @@
 #   ci/bench_httpd.sh [--rounds N] [--seconds S] [--connections C]
 #
 # The machine has two cores: the server runs on core 0 and wrk (one thread) on core 1,
-# pinned with taskset the same way for both servers. Called by ci/bench.sh httpd.
+# pinned with taskset the same way for both servers. Called by ci/bench.sh httpd. ph-httpd
+# listens on a port the kernel picks and says which in its --status-file (.listen); the
+# arithmetic is ci/benchstat.py's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=ci/lib.sh
+. ci/lib.sh
 
 rounds=3
 seconds=5
@@ -20,28 +24,25 @@ while [ $# -gt 0 ]; do
     *) echo "usage: ci/bench.sh httpd [--rounds N>=3] [--seconds S] [--connections C]" >&2; exit 64 ;;
     esac
 done
-[ "$rounds" -ge 3 ] || { echo "bench: --rounds must be at least 3" >&2; exit 64; }
+ph_bench_rounds "$rounds" # exits 64 unless >= 3
 
-ci/setup.sh
+ph_bench_build ph-httpd
 command -v wrk >/dev/null || { echo "bench: wrk missing (ci/setup.sh installs it)" >&2; exit 1; }
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || { echo "bench: nginx missing (ci/setup.sh installs nginx-light)" >&2; exit 1; }
 
 build=build/bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-O2 -DPH_BUILD_TESTS=OFF \
-    -DPH_SANITIZE= >"$build.configure.log" 2>&1 || { cat "$build.configure.log" >&2; exit 1; }
-cmake --build "$build" --parallel "$(nproc)" --target ph-httpd >&2
-
-# shellcheck source=ci/lib.sh
-. ci/lib.sh
 ph_workdir ph-bench-httpd
+# shellcheck disable=SC2154 # $work: set by ph_workdir (ci/lib.sh)
 chmod 0755 "$work" # nginx workers run as nobody and must read the page
 
 # ph-httpd's own hello page, so both servers send the same bytes.
-httpd_port=$(ph_free_port)
-taskset -c 0 "$build/bin/ph-httpd" --listen "127.0.0.1:$httpd_port" 2>"$work/httpd.log" &
+taskset -c 0 "$build/bin/ph-httpd" --listen 127.0.0.1:0 --status-file "$work/httpd.json" \
+    2>"$work/httpd.log" &
 pids+=($!)
-ph_wait_port "$httpd_port" "$!" || { cat "$work/httpd.log" >&2; exit 1; }
+ph_status_wait "$work/httpd.json" ready "$!" || { cat "$work/httpd.log" >&2; exit 1; }
+httpd_port=$(jq -r .listen "$work/httpd.json")
+httpd_port=${httpd_port##*:}
 curl -s "http://127.0.0.1:$httpd_port/" >"$work/index.html"
 
 nginx_port=$(ph_free_port)
@@ -57,13 +58,8 @@ cmp -s "$work/index.html" <(curl -s "http://127.0.0.1:$nginx_port/") ||
 # One wrk run: prints "req_per_s p50_ms p99_ms".
 run_wrk() {
     taskset -c 1 wrk -t1 -c"$conns" -d"${seconds}s" --latency "http://127.0.0.1:$1/" |
-        awk '/Requests\/sec/ { r = $2 }
-             function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-             $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-             END { printf "%s %.3f %.3f\n", r, p50, p99 }'
+        ph_stat wrk
 }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 : >"$work/ours.txt" && : >"$work/nginx.txt"
 for r in $(seq "$rounds"); do
@@ -74,12 +70,12 @@ done
 cp "$work/ours.txt" build/bench/httpd-raw-ours.txt
 cp "$work/nginx.txt" build/bench/httpd-raw-nginx.txt
 
-col() { awk -v c="$1" '{ print $c }' "$2" | median; }
+col() { ph_stat median --column "$1" "$2"; }
 ours_rps=$(col 1 "$work/ours.txt")
 nginx_rps=$(col 1 "$work/nginx.txt")
 printf '%-28s %12s %9s %9s\n' "server ($conns connections)" "req/s" "p50 ms" "p99 ms"
 printf '%-28s %12.0f %9.3f %9.3f\n' "ph-httpd" "$ours_rps" "$(col 2 "$work/ours.txt")" "$(col 3 "$work/ours.txt")"
 printf '%-28s %12.0f %9.3f %9.3f\n' "nginx, 1 worker" "$nginx_rps" "$(col 2 "$work/nginx.txt")" "$(col 3 "$work/nginx.txt")"
-ratio=$(awk -v a="$ours_rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a / b }')
+ratio=$(ph_stat ratio "$ours_rps" "$nginx_rps")
 echo
 echo "ratio ph-httpd/nginx: ${ratio}x (median of $rounds interleaved ${seconds}s rounds; target >= 1.00x)"

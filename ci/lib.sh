@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shell helpers shared by the scripts that start servers or fuzzers of their own
-# (ci/conformance.sh, ci/bench_httpd.sh, ci/fuzz.sh, tests/conformance/record-clients.sh,
+# (ci/conformance.sh, ci/bench_*.sh, ci/fuzz.sh, tests/conformance/record-clients.sh,
 # tests/fuzz/test_oss_fuzz_build.sh). Source it; it defines:
 #
 #   ph_workdir PREFIX      sets $work to a new temporary folder and $pids to (); on exit,
@@ -19,6 +19,21 @@
 #   ph_wait_ready FILE PID waits until the daemon PID (ph-httpd, ph-store) has written
 #                          "state":"ready" to its --status-file FILE (fails when PID dies
 #                          or after 30 s); read figures with jq, e.g. jq -r .listen FILE
+#
+# and, for the benchmarks (ci/bench_<area>.sh, from the tree's root):
+#
+#   ph_bench_build [-DOPTION=VALUE...] TARGET...
+#                          runs ci/setup.sh, configures build/bench (Release, -O2, no
+#                          sanitizers, no tests, and the -D options) and builds TARGETs;
+#                          build chatter on stderr: stdout stays the table
+#   ph_bench_rounds N      sets ROUNDS=N and ROUNDS_SET=1 (--rounds N); exits 64 unless N
+#                          is a number of rounds >= 3
+#   ph_stat CMD ARGS...    ci/benchstat.py CMD: every median, ratio and parsed figure
+#   ph_median              the median of the numbers on stdin, "%.3f" ("nan" for none)
+#   ph_field KEY LINE      the value of " KEY=value" in LINE (a ph-bench-* output line)
+#   ph_status_wait FILE STATE PID
+#                          waits until the daemon PID's --status-file FILE says STATE
+#                          (fails when PID dies or after 10 s)
 
 ph_workdir() {
     work=$(mktemp -d "/tmp/$1.XXXXXX")
@@ -102,6 +117,52 @@ ph_wait_ready() {
         jq -e '.state == "ready"' "$1" >/dev/null 2>&1 && return 0
         kill -0 "$2" 2>/dev/null || return 1
         sleep 0.05
+    done
+    return 1
+}
+
+# Debian's interpreter: a python3 earlier in PATH (pyenv's shim) costs far more per call.
+PH_PYTHON=${PH_PYTHON:-/usr/bin/python3}
+PH_CI=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+ph_bench_build() {
+    local defs=()
+    while [[ ${1:-} == -D* ]]; do
+        defs+=("$1")
+        shift
+    done
+    "$PH_CI/setup.sh"
+    mkdir -p build/bench
+    cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-O2 \
+        -DPH_BUILD_TESTS=OFF -DPH_SANITIZE= "${defs[@]}" \
+        >build/bench/configure.log 2>&1 || {
+        cat build/bench/configure.log >&2
+        echo "bench: cmake configure failed" >&2
+        exit 1
+    }
+    cmake --build build/bench --parallel "$(nproc)" --target "$@" >&2
+}
+
+ph_bench_rounds() {
+    if ! [[ $1 =~ ^[0-9]+$ ]] || [ "$1" -lt 3 ]; then
+        echo "bench: --rounds must be a number, at least 3" >&2
+        exit 64
+    fi
+    # shellcheck disable=SC2034 # the area script's
+    ROUNDS=$1 ROUNDS_SET=1
+}
+
+ph_stat() { "$PH_PYTHON" "$PH_CI/benchstat.py" "$@"; }
+ph_median() { ph_stat median; }
+ph_field() { ph_stat field "$1" <<<"$2"; }
+
+# Daemons replace the file atomically (rename), so jq never reads half an object.
+ph_status_wait() {
+    local file=$1 state=$2 pid=$3 _
+    for _ in $(seq 400); do
+        [ "$(jq -r .state "$file" 2>/dev/null)" = "$state" ] && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.025
     done
     return 1
 }
