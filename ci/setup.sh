@@ -26,6 +26,7 @@ PACKAGES=(
     zip unzip               # OSS-Fuzz seed corpus archives
     gnuplot-nox             # afl-plot graphs in ci/fuzz.sh reports
     jq                      # scripts read the daemons' --status-file JSON
+    shellcheck              # ci/test.sh lints every script in ci/ and tests/
     python3-clang-14        # ci/mutate.sh finds mutation points with libclang 14, the system clang's
 )
 

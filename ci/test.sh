@@ -27,6 +27,9 @@ run_ctest() {
     (cd "$dir" && ctest --output-on-failure -j "$jobs" "$@")
 }
 
+echo "== shellcheck: every script in ci/ and tests/"
+find ci tests -name '*.sh' -print0 | xargs -0 shellcheck -x -S warning
+
 echo "== clang ASan+UBSan: unit, replay, integration, ossfuzz, campaign"
 cmake -S . -B build -DCMAKE_C_COMPILER=clang -DPH_SANITIZE='address;undefined' \
     -DPH_SPLIT_ORACLE=ON -DPH_FUZZ_ENGINE=standalone >/dev/null
