@@ -86,6 +86,12 @@ static enum store_error case_error(const uint8_t *d, size_t size, size_t *at)
     return STORE_ERR_NONE;
 }
 
+/* How many reasons a reject may carry: every store_error, counted from the one list, so
+ * a reason added to it (TARGET_UNUSABLE was) needs no edit here. */
+#define STORE_ERROR_ONE(name, message) +1
+static const unsigned store_error_count = 0 STORE_ERRORS(STORE_ERROR_ONE);
+#undef STORE_ERROR_ONE
+
 static enum store_error ack_error(const uint8_t *d, size_t size, size_t *at)
 {
     *at = size;
@@ -105,7 +111,7 @@ static enum store_error ack_error(const uint8_t *d, size_t size, size_t *at)
     for (size_t i = 0; i < n; i++) {
         const uint8_t *r = d + 8 + 12 * i;
         *at = 8 + 12 * i;
-        if (be32(r + 4) == 0 || r[8] > STORE_REJECTED || r[9] > STORE_ERR_BAD_ACK || r[10] != 0 ||
+        if (be32(r + 4) == 0 || r[8] > STORE_REJECTED || r[9] >= store_error_count || r[10] != 0 ||
             r[11] != 0)
             return STORE_ERR_BAD_ACK;
         *at += 9; /* a reject has a reason; stored and duplicate have none */
