@@ -92,23 +92,15 @@ struct daemon {
     struct stats st;
 };
 
-/* The statistics, for people (the log) and, with --status-file, for scripts (a JSON
- * object, docs/store-protocol.md). */
-static void print_stats(struct daemon *d, const char *why, const char *state)
+/* The --status-file object (docs/store-protocol.md): where it serves and every counter. */
+static void write_status(struct daemon *d, const char *state)
 {
+    if (d->cfg->status_file == NULL)
+        return;
     uint64_t records = 0, bytes = 0;
     if (d->mat_running)
         store_materializer_backlog(&d->mat, &records, &bytes);
     const struct store_server_stats *st = &d->srv.st;
-    daemon_logf("stats (%s): stored %llu, duplicates %llu, rejected %llu, bytes %llu, "
-                "backlog %llu cases / %llu bytes, clients %llu, refused %llu, quarantined %llu",
-                why, (unsigned long long)st->stored, (unsigned long long)st->duplicates,
-                (unsigned long long)st->rejected, (unsigned long long)st->bytes,
-                (unsigned long long)records, (unsigned long long)bytes,
-                (unsigned long long)d->st.clients, (unsigned long long)d->st.refused,
-                (unsigned long long)d->st.quarantined);
-    if (d->cfg->status_file == NULL)
-        return;
     struct byte_buf b = {0};
     daemon_status_begin(&b, state);
     byte_buf_puts(&b, ",\"socket\":");
@@ -126,6 +118,23 @@ static void print_stats(struct daemon *d, const char *why, const char *state)
                     (unsigned long long)d->st.quarantined);
     daemon_status_write(d->cfg->status_file, &b);
     byte_buf_free(&b);
+}
+
+/* The statistics, for people (the log) and for scripts (the status file). */
+static void print_stats(struct daemon *d, const char *why, const char *state)
+{
+    uint64_t records = 0, bytes = 0;
+    if (d->mat_running)
+        store_materializer_backlog(&d->mat, &records, &bytes);
+    const struct store_server_stats *st = &d->srv.st;
+    daemon_logf("stats (%s): stored %llu, duplicates %llu, rejected %llu, bytes %llu, "
+                "backlog %llu cases / %llu bytes, clients %llu, refused %llu, quarantined %llu",
+                why, (unsigned long long)st->stored, (unsigned long long)st->duplicates,
+                (unsigned long long)st->rejected, (unsigned long long)st->bytes,
+                (unsigned long long)records, (unsigned long long)bytes,
+                (unsigned long long)d->st.clients, (unsigned long long)d->st.refused,
+                (unsigned long long)d->st.quarantined);
+    write_status(d, state);
 }
 
 /* ---- clients -------------------------------------------------------------------------- */
@@ -723,7 +732,7 @@ int store_daemon_run(const struct store_config *cfg)
     daemon_logf("serving %s on %s%s%s (max case %zu bytes)", cfg->corpus, cfg->socket_path,
                 cfg->raw_target ? ", raw mode for target " : "",
                 cfg->raw_target ? cfg->raw_target : "", cfg->max_case);
-    print_stats(&d, "ready", "ready");
+    write_status(&d, "ready");
     int rc = net_loop_run(d.loop);
     if (rc != 0)
         daemon_logf("epoll_wait: %s", strerror(errno));
