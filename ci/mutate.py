@@ -500,6 +500,8 @@ def main():
     files = []
     for c in cores:
         files += sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, c, "*.c")))
+        files += sorted(os.path.relpath(p, ROOT)
+                        for p in glob.glob(os.path.join(ROOT, c, "*_impl.h")))
     mutants, texts = mutate_gen.generate(ROOT, files)
     count = max((m.num for m in mutants), default=0)
     ms = [m.to_json() for m in mutants]
@@ -600,7 +602,10 @@ def main():
     say("mutate: %.1f min (build %.1f, replay+unit %.1f, libFuzzer %.1f); report %s/report.md, "
         "survivors %s/survivors.tsv" % (minutes, (t_cheap - t_build) / 60, cheap_min, fuzz_min,
                                         out, out))
-    stale = [e for e in equivalent if e not in {m.id for m in mutants}]
+    # Only ids of the files mutated this run can be stale: the shared file lists every core.
+    stems = {os.path.splitext(os.path.basename(f))[0] for f in files}
+    stale = [e for e in equivalent
+             if e.split(":", 1)[0] in stems and e not in {m.id for m in mutants}]
     if stale:
         say("mutate: %d ids in %s match no mutant: %s" % (len(stale), args.equivalent,
                                                          " ".join(stale[:5])))

@@ -14,7 +14,8 @@ Operators (docs/fuzzing.md, "Mutation analysis"):
   stmt      an expression statement (assignment, call, increment) deleted
 
 Only code inside function bodies of the file itself is mutated (headers are shared with the
-harness and the tests), never constant expressions (case labels, array sizes, static
+harness and the tests, but for implementation headers, *_impl.h, which only the core's own
+.c files include), never constant expressions (case labels, array sizes, static
 initializers), and nothing that comes out of a macro expansion but a numeric macro's name.
 """
 import hashlib
@@ -87,13 +88,40 @@ def clang_args(root):
             "-isystem", os.path.join(resource, "include")]
 
 
+def file_flags(root):
+    """Per-file compile options CMakeLists.txt sets (the ISA variants of the request parser
+    need -mssse3, -mavx2 to parse at all)."""
+    flags = {}
+    with open(os.path.join(root, "CMakeLists.txt")) as f:
+        for m in re.finditer(r"set_source_files_properties\(\s*(\S+)\s+PROPERTIES\s+"
+                             r"COMPILE_OPTIONS\s+([^)]*)\)", f.read()):
+            flags[m.group(1)] = m.group(2).split()
+    return flags
+
+
+def includer_of(root, rel):
+    """A .c file next to the implementation header rel that includes it: the header is
+    parsed as that file sees it (the first one, in name order, that parses)."""
+    d, name = os.path.split(rel)
+    out = []
+    for f in sorted(os.listdir(os.path.join(root, d))):
+        if f.endswith(".c"):
+            with open(os.path.join(root, d, f)) as fh:
+                if re.search(r'^#include "%s"' % re.escape(name), fh.read(), re.M):
+                    out.append(os.path.join(d, f))
+    return out
+
+
 class FileMutator:
-    def __init__(self, root, rel, args):
+    """Mutants of rel, a .c file or an implementation header (*_impl.h: function bodies
+    that several .c files compile, one per ISA), parsed through the file `unit`."""
+
+    def __init__(self, root, rel, args, unit=None):
         self.root, self.rel = root, rel
         self.path = os.path.join(root, rel)
         with open(self.path, "rb") as f:
             self.src = f.read()
-        self.tu = ci.Index.create().parse(self.path, args=args)
+        self.tu = ci.Index.create().parse(os.path.join(root, unit or rel), args=args)
         errors = [d for d in self.tu.diagnostics if d.severity >= ci.Diagnostic.Error]
         if errors:
             raise RuntimeError("%s: libclang cannot parse it: %s" % (rel, errors[0]))
@@ -355,10 +383,21 @@ class FileMutator:
 def generate(root, rels):
     """Mutants of the files rels (relative to root), numbered from 1 in that order; returns
     (mutants, {rel: schemata text})."""
-    args = clang_args(root)
+    args, flags = clang_args(root), file_flags(root)
     mutants, texts, num = [], {}, 0
     for rel in rels:
-        fm = FileMutator(root, rel, args)
+        if rel.endswith(".h"):
+            fm = None
+            for unit in includer_of(root, rel):
+                try:
+                    fm = FileMutator(root, rel, args + flags.get(unit, []), unit)
+                    break
+                except RuntimeError:
+                    continue
+            if fm is None:
+                raise RuntimeError("%s: no .c file next to it includes it and parses" % rel)
+        else:
+            fm = FileMutator(root, rel, args + flags.get(rel, []))
         ms = fm.run()
         for m in ms:
             num += 1

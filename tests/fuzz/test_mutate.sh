@@ -18,10 +18,11 @@ fail() {
 }
 
 # Ids are stable while the mutated text and its function stay the same (docs/fuzzing.md);
-# if store_ack.c or store_packet.c changes there, pick new ones with
+# if store_ack.c, store_packet.c or store_session.c changes there, pick new ones with
 # `ci/mutate.sh --list src/store` and the fates in build/mutate/state.json.
 by_replay=store_ack:store_ack_decode:stmt:08d45d0b # `ack->nruns = nruns` deleted
-by_unit=store_ack:store_ack_add:stmt:2f272ca5      # `last->count++` deleted: no target calls it
+# `*full = s->disk_full` deleted: fuzz_store_session never asks (the shell's question)
+by_unit=store_session:store_server_disk_changed:stmt:7e06f60b
 survivor=store_ack:store_ack_add:cmp:5449ee76      # `count < UINT32_MAX` as <=: 2^32 acks
 marked=store_packet:store_handle_raw_packet:const:f52023ff
 
@@ -50,11 +51,12 @@ st = json.load(open(out + "/state.json"))["results"]
 s = json.load(open(out + "/summary.json"))
 assert st[by_replay]["status"] == "killed" and st[by_replay]["by"] == "replay:store_packet", st
 # Which unit test kills it first depends on their times (cheapest first), not which stage.
-assert st[by_unit]["status"] == "killed" and st[by_unit]["by"].startswith("unit:test_store/"), st
+assert st[by_unit]["status"] == "killed" and st[by_unit]["by"].startswith("unit:test_store_session/"), st
 assert st[survivor]["status"] == "survived", st
 assert marked not in st, st
 assert [m["id"] for m in s["survivors"]] == [survivor], s["survivors"]
-assert s["survivors"][0]["reached_by"] == ["test_store"], s["survivors"]
+# The store_session target and both unit programs run store_ack_add; store_packet does not.
+assert s["survivors"][0]["reached_by"] == ["store_session", "test_store", "test_store_session"], s["survivors"]
 assert s["cores"]["src/store"]["score"] == "66.7%", s["cores"]
 PY
     fail "state.json or summary.json is wrong"
