@@ -35,8 +35,8 @@
  *   - an error response has the status the model expects for the bytes at that point
  *     (431, 413, 400...), 408 only after a tick, 503 only after refuse; and no session
  *     waits for bytes when its answer is already decided (a chunk size over max_body
- *     gets 413 at its line end); a connection closed after EOF left no complete or bad
- *     request unanswered;
+ *     gets 413 at its line end); a connection that closes with no last response (error,
+ *     Connection: close, drain) had half a request and the client's EOF;
  *   - nothing is sent after SHUTDOWN or after CLOSE; SHUTDOWN only with all written;
  *   - the input buffer stays within max_head + max_body + HTTPD_INPUT_SLACK, and a new
  *     request is looked at only while the unwritten output is at most max_output;
@@ -353,6 +353,13 @@ static void on_send(struct run *r, const struct httpd_action *a)
 static void on_wait(struct run *r)
 {
     enum httpd_state st = r->s.state;
+    /* Closing without a last response only when the client went away mid-request. */
+    if (st == HTTPD_CLOSING && !r->final_sent && !r->close_response && !r->drained &&
+        !r->refused) {
+        struct model m;
+        model_next(r, &m);
+        FUZZ_CHECK(r->eof_delivered && m.v == NEED_MORE);
+    }
     if ((st != HTTPD_WANT_HEAD && st != HTTPD_WANT_BODY) || r->s.draining ||
         r->out_len - r->written > r->cfg.max_output)
         return;
