@@ -17,14 +17,7 @@ cd "$(dirname "$0")/.."
 
 rounds=3
 seconds=5
-while [ $# -gt 0 ]; do
-    case $1 in
-    --rounds) rounds=${2:?}; shift 2 ;;
-    --seconds) seconds=${2:?}; shift 2 ;;
-    *) echo "usage: ci/bench.sh session [--rounds N>=3] [--seconds S]" >&2; exit 64 ;;
-    esac
-done
-ph_bench_rounds "$rounds" # exits 64 unless >= 3
+ph_bench_opts session "$@" # exits 64 on a usage error or fewer than 3 rounds
 
 ph_bench_build ph-httpd ph-bench-session
 lf=build/bench/session-lf
