@@ -17,14 +17,7 @@ cd "$(dirname "$0")/.."
 
 rounds=3
 seconds=3
-while [ $# -gt 0 ]; do
-    case $1 in
-    --rounds) rounds=${2:?}; shift 2 ;;
-    --seconds) seconds=${2:?}; shift 2 ;;
-    *) echo "usage: ci/bench.sh chao [--rounds N>=3] [--seconds S]" >&2; exit 64 ;;
-    esac
-done
-ph_bench_rounds "$rounds" # exits 64 unless >= 3
+ph_bench_opts chao "$@" # exits 64 on a usage error or fewer than 3 rounds
 [ "$(id -u)" = 0 ] || { echo "bench: chao needs root (network namespaces, CAP_NET_RAW)" >&2; exit 1; }
 
 ph_bench_build ph-chao ph-bench-chao

@@ -5,6 +5,10 @@
 #
 #   ph_workdir PREFIX      sets $work to a new temporary folder and $pids to (); on exit,
 #                          every pid in $pids is killed and $work removed
+#   ph_daemon_workdir PREFIX
+#                          sets $work to a new temporary folder and $daemon to ""; on
+#                          exit, the pid in $daemon (if any) gets SIGTERM and is waited
+#                          for, and $work is removed (the seed recorders' one daemon)
 #   ph_free_port           prints a free TCP port on 127.0.0.1
 #   ph_wait_port PORT PID  waits until something accepts on 127.0.0.1:PORT (fails when PID
 #                          dies or after 10 s)
@@ -28,6 +32,10 @@
 #                          build chatter on stderr: stdout stays the table
 #   ph_bench_rounds N      sets ROUNDS=N and ROUNDS_SET=1 (--rounds N); exits 64 unless N
 #                          is a number of rounds >= 3
+#   ph_bench_opts AREA ARGS...
+#                          parses --rounds N and --seconds S into $rounds and $seconds
+#                          (the caller sets the defaults), then ph_bench_rounds; anything
+#                          else is a usage error (exit 64)
 #   ph_stat CMD ARGS...    ci/benchstat.py CMD: every median, ratio and parsed figure
 #   ph_median              the median of the numbers on stdin, "%.3f" ("nan" for none)
 #   ph_field KEY LINE      the value of " KEY=value" in LINE (a ph-bench-* output line)
@@ -45,6 +53,17 @@ ph_cleanup() {
     local p
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    rm -rf "$work"
+}
+
+ph_daemon_workdir() {
+    work=$(mktemp -d "/tmp/$1.XXXXXX")
+    daemon=
+    trap ph_daemon_cleanup EXIT
+}
+
+ph_daemon_cleanup() {
+    [ -n "$daemon" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
     rm -rf "$work"
 }
 
@@ -150,6 +169,20 @@ ph_bench_rounds() {
     fi
     # shellcheck disable=SC2034 # the area script's
     ROUNDS=$1 ROUNDS_SET=1
+}
+
+# shellcheck disable=SC2034 # rounds, seconds: the area script's
+ph_bench_opts() {
+    local area=$1
+    shift
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --rounds) rounds=${2:?}; shift 2 ;;
+        --seconds) seconds=${2:?}; shift 2 ;;
+        *) echo "usage: ci/bench.sh $area [--rounds N>=3] [--seconds S]" >&2; exit 64 ;;
+        esac
+    done
+    ph_bench_rounds "$rounds"
 }
 
 ph_stat() { "$PH_PYTHON" "$PH_CI/benchstat.py" "$@"; }

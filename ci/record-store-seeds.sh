@@ -16,15 +16,9 @@ OUT=$ROOT/corpus/store_session
 RECORDER=$ROOT/ci/store_session_recorder.py
 mkdir -p "$OUT"
 # shellcheck source=ci/lib.sh
-. "$ROOT/ci/lib.sh" # ph_wait_ready
+. "$ROOT/ci/lib.sh" # ph_daemon_workdir, ph_wait_ready
 
-work=$(mktemp -d /tmp/ph-store-seeds.XXXXXX)
-daemon=
-cleanup() {
-    [ -n "$daemon" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+ph_daemon_workdir ph-store-seeds
 
 start_store() { # start_store [ARGS...]: a fresh corpus each time
     rm -rf "$work/corpus"

@@ -22,11 +22,12 @@ itself after --max-seconds.
 
 import argparse
 import os
-import select
 import socket
 import struct
 import sys
 import time
+
+from session_relay import accept_one, relay, write_atomic
 
 
 def main():
@@ -43,37 +44,27 @@ def main():
     if os.path.exists(args.listen):
         os.unlink(args.listen)
     lsock.bind(args.listen)
-    lsock.listen(1)
-    lsock.settimeout(args.max_seconds)
-    client, _ = lsock.accept()
+    client = accept_one(lsock, args.max_seconds)
     up = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     up.connect(args.upstream)
 
     script = bytearray(b"\xff" + (b"\x8f" if args.raw else b"\x0f") + b"\xff\x03")
-    open_ends = {client, up}
-    while open_ends == {client, up} and time.monotonic() < deadline:
-        ready, _, _ = select.select([client, up], [], [], 0.5)
-        for s in ready:
-            pkt = s.recv(1 << 21)
-            if not pkt:
-                open_ends.discard(s)
-                continue
-            if s is client:
-                script += b"\x00" + struct.pack(">H", len(pkt)) + b"\x00" + pkt
-                up.sendall(pkt)
-            else:
-                script += b"\x02\x03\x07\x00"
-                client.sendall(pkt)
+
+    def on_client(pkt):
+        if pkt:
+            script.extend(b"\x00" + struct.pack(">H", len(pkt)) + b"\x00" + pkt)
+
+    def on_server(pkt):
+        if pkt:
+            script.extend(b"\x02\x03\x07\x00")
+
+    relay(client, up, on_client, on_server, deadline)
     # A raw-mode daemon sends nothing back: let it take the last packets first.
     time.sleep(0.2)
     client.close()
     up.close()
-    lsock.close()
     os.unlink(args.listen)
-    tmp = args.out + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(script)
-    os.rename(tmp, args.out)
+    write_atomic(args.out, bytes(script))
     return 0
 
 

@@ -128,9 +128,12 @@ static size_t write_head(const struct httpd_session *s, uint8_t *out, size_t cap
     }
     if (h->extra != NULL)
         put_str(&w, h->extra);
-    put_str(&w, "Content-Length: ");
-    put_u64(&w, h->content_length);
-    put_str(&w, "\r\n");
+    /* RFC 9110 8.6: no Content-Length in a 204 (1xx are not written here). */
+    if (h->status != 204) {
+        put_str(&w, "Content-Length: ");
+        put_u64(&w, h->content_length);
+        put_str(&w, "\r\n");
+    }
     /* RFC 9112 9.3: an HTTP/1.0 client gets keep-alive only when it asked and we say so. */
     if (h->close)
         put_str(&w, "Connection: close\r\n");
@@ -651,8 +654,8 @@ enum httpd_error httpd_session_respond(struct httpd_session *s, const struct htt
         return HTTPD_ERR_RESPONSE_HEAD;
     }
     /* RFC 9110 9.3.2: HEAD gets the GET answer's fields, Content-Length included, without
-     * the body. */
-    size_t body = head_only ? 0 : r->body_len;
+     * the body; RFC 9110 15.3.5: a 204 has none either. */
+    size_t body = head_only || r->status == 204 ? 0 : r->body_len;
     s->head_only = false;
     act->kind = HTTPD_ACT_SEND;
     act->data[0] = (struct ph_slice){s->scratch, head};
