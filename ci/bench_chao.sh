@@ -50,11 +50,12 @@ done >"$work/decode"
 serve_round() {
     local mode=$1 setup=$2 rate=${3:-0} args=(--quiet --seconds "$((seconds + 1))")
     [ "$mode" = recvmsg ] && args+=(--no-ring)
+    rm -f "$work/serve.json"
     ip netns exec "$b" taskset -c 1 "$PWD/$bin/ph-chao" serve --iface "$if" "${args[@]}" \
-        2>"$work/serve.log" &
+        --status-file "$work/serve.json" 2>"$work/serve.log" &
     local server=$!
     pids+=("$server")
-    for _ in $(seq 100); do grep -q listening "$work/serve.log" && break; sleep 0.02; done
+    ph_wait_ready "$work/serve.json" "$server" || { cat "$work/serve.log" >&2; exit 1; }
     local flood
     flood=$(ip netns exec "$a" taskset -c 0 "$PWD/$bin/ph-bench-chao" flood --iface "$if" \
         --seconds "$seconds" --rate "$rate")

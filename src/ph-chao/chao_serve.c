@@ -18,6 +18,9 @@
 #include "net/net_udp.h"
 #include "ph_chao.h"
 #include "store_client/store_client.h"
+#include "util/byte_buf.h"
+#include "util/daemon_log.h"
+#include "util/json_writer.h"
 
 /* The fuzz target whose corpus received frames feed (it decodes both framings and the
  * UDP form). */
@@ -249,10 +252,42 @@ static void print_summary(struct server *s)
     fputc('\n', stderr);
 }
 
+/* The --status-file object (docs/chao.md): where it listens and the counters print_summary
+ * logs, so scripts wait for "ready" instead of a log line. */
+static void write_status(const struct server *s, const char *state, const char *mac)
+{
+    if (s->opts->status_file == NULL)
+        return;
+    struct byte_buf b = {0};
+    daemon_status_begin(&b, state);
+    if (s->opts->udp != NULL) {
+        byte_buf_puts(&b, ",\"udp\":");
+        json_buf_string(&b, s->opts->udp);
+    } else {
+        byte_buf_puts(&b, ",\"iface\":");
+        json_buf_string(&b, s->opts->iface);
+        byte_buf_puts(&b, ",\"mac\":");
+        json_buf_string(&b, mac);
+        byte_buf_printf(&b, ",\"mtu\":%u,\"ring\":%s", s->link.mtu,
+                        s->ring != NULL ? "true" : "false");
+    }
+    byte_buf_printf(&b,
+                    ",\"stats\":{\"frames\":%llu,\"own\":%llu,\"decoded\":%llu,"
+                    "\"answered\":%llu,\"silent\":%llu,\"rate_limited\":%llu,"
+                    "\"send_errors\":%llu}",
+                    (unsigned long long)s->frames, (unsigned long long)s->own,
+                    (unsigned long long)s->decoded, (unsigned long long)s->answered,
+                    (unsigned long long)s->silent, (unsigned long long)s->limited,
+                    (unsigned long long)s->send_errors);
+    daemon_status_write(s->opts->status_file, &b);
+    byte_buf_free(&b);
+}
+
 int chao_serve(const struct chao_opts *opts)
 {
     static struct server s; /* two frame buffers: keep them off the stack */
     char err[NET_ERR_LEN];
+    daemon_log_init("ph-chao");
     s.opts = opts;
     s.fd = -1;
     s.loop = net_loop_create(err, sizeof(err));
@@ -281,6 +316,8 @@ int chao_serve(const struct chao_opts *opts)
     chao_limiter_init(&s.limiter, CHAO_REPLY_RATE, CHAO_REPLY_BURST, s.started_ms);
     char mac[18];
     chao_format_mac(s.link.mac, mac);
+    /* The status file before the log line: whoever waits for either then finds both. */
+    write_status(&s, "ready", mac);
     if (opts->udp != NULL)
         fprintf(stderr, "ph-chao serve: listening on udp %s\n", opts->udp);
     else
@@ -288,6 +325,7 @@ int chao_serve(const struct chao_opts *opts)
                 s.link.mtu, s.ring != NULL ? "TPACKET_V3 ring" : "recvmsg");
     int rc = net_loop_run(s.loop) == 0 ? CHAO_EXIT_OK : CHAO_EXIT_FAIL;
     print_summary(&s);
+    write_status(&s, "stopped", mac);
     net_loop_unwatch(s.loop, s.fd);
     if (s.ring != NULL)
         net_ring_close(s.ring);

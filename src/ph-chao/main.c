@@ -11,7 +11,7 @@
 static void usage(FILE *out)
 {
     fputs("usage: ph-chao serve   (--iface IF | --udp ADDR:PORT) [--no-ring] [--seconds S] [--quiet]\n"
-          "                       [--record SOCKET]\n"
+          "                       [--record SOCKET] [--status-file PATH]\n"
           "       ph-chao send    (--iface IF | --udp ADDR:PORT) [--to MAC] [--vlan ID]...\n"
           "                       [--bare] [--type request|reply|error] [--seq N]\n"
           "                       [--timeout MS] [--retries N] [--no-wait] MESSAGE\n"
@@ -25,6 +25,8 @@ static void usage(FILE *out)
           "  --udp    the same CHAO/1 messages in UDP datagrams: no CAP_NET_RAW needed\n"
           "  --record mirror every frame serve receives into the ph-store at SOCKET as a\n"
           "           chao_frame case (never blocks: drops and counts when the store is busy)\n"
+          "  --status-file  serve keeps a JSON status object at PATH: state (ready, stopped),\n"
+          "           pid, where it listens and its counters (docs/chao.md)\n"
           "\n"
           "exit status: 0 ok, 1 failure, 2 send: no reply, 3 send: error reply, 64 usage\n",
           out);
@@ -82,6 +84,7 @@ enum {
     OPT_CHAO_ONLY,
     OPT_NO_WAIT,
     OPT_RECORD,
+    OPT_STATUS_FILE,
 };
 
 static const struct option long_options[] = {
@@ -94,6 +97,7 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},           {"chao-only", no_argument, NULL, OPT_CHAO_ONLY},
     {"count", required_argument, NULL, 'c'},     {"help", no_argument, NULL, 'h'},
     {"record", required_argument, NULL, OPT_RECORD},
+    {"status-file", required_argument, NULL, OPT_STATUS_FILE},
     {NULL, 0, NULL, 0},
 };
 
@@ -169,6 +173,9 @@ static int take_option(int c, const char *arg, struct chao_opts *o)
         return 0;
     case OPT_RECORD:
         o->record = arg;
+        return 0;
+    case OPT_STATUS_FILE:
+        o->status_file = arg;
         return 0;
     default:
         return bad_usage("%s", "unknown option");

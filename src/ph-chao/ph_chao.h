@@ -45,6 +45,7 @@ struct chao_opts {
     double seconds; /* stop after this long (0: on SIGINT/SIGTERM only) */
     bool quiet;
     const char *record; /* --record SOCKET: mirror received frames into ph-store */
+    const char *status_file; /* --status-file PATH: serve's JSON status (docs/chao.md) */
 
     /* capture */
     const char *write_path;

@@ -79,8 +79,11 @@ if bad:
 PY
 
 # UDP: the same messages without CAP_NET_RAW.
-start userve "$NS_B" "$BIN/ph-chao" serve --udp "$IP_B:7007"
+start userve "$NS_B" "$BIN/ph-chao" serve --udp "$IP_B:7007" --status-file "$TMP/userve.json"
 USERVE=$LAST_PID
+jq -e --arg u "$IP_B:7007" '.daemon == "ph-chao" and .state == "ready" and .udp == $u' \
+    "$TMP/userve.json" >/dev/null && pass "udp serve: status file ready" ||
+    fail "udp serve: status file: $(cat "$TMP/userve.json")"
 got=$(in_a "$BIN/ph-chao" send --udp "$IP_B:7007" --timeout 500 "over udp") &&
     [ "$got" = "over udp" ] && pass "udp exchange" || fail "udp exchange: '$got'"
 got=$(in_a setpriv --inh-caps=-all --bounding-set=-net_raw "$BIN/ph-chao" send \
@@ -90,6 +93,9 @@ rc=0
 in_a "$BIN/ph-chao" send --udp "$IP_B:7008" --timeout 200 --retries 1 "nobody" 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] && pass "udp: no server, exit 2" || fail "udp: no server: exit $rc"
 stop "$USERVE"
+jq -e '.state == "stopped" and .stats.answered == 2 and .stats.decoded == 2' \
+    "$TMP/userve.json" >/dev/null && pass "udp serve: status file stopped, 2 answered" ||
+    fail "udp serve: final status: $(cat "$TMP/userve.json")"
 
 # Clear errors: no interface, no privilege, bad MAC.
 rc=0
