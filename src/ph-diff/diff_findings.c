@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "net/net_loop.h"
 #include "store_client/store_client.h"
+#include "util/file_io.h"
 
 struct diff_finding *diff_finding_find(struct diff_campaign *c, const char *key)
 {
@@ -37,15 +38,6 @@ bool diff_is_candidate(struct diff_campaign *c, const char *key)
     return false;
 }
 
-static int write_file(const char *path, const uint8_t *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return -1;
-    size_t w = fwrite(data, 1, len, f);
-    return fclose(f) == 0 && w == len ? 0 : -1;
-}
-
 /* A confirmed, minimized finding: its class and groups from the key, the expectation
  * it shows, the must-agree check, its reproducer file and its copy in the store. */
 void diff_keep(struct diff_campaign *c, struct diff_finding *f)
@@ -62,7 +54,7 @@ void diff_keep(struct diff_campaign *c, struct diff_finding *f)
              (size_t)(f - c->f) + 1);
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", c->out_dir, f->file);
-    if (write_file(path, f->min.data, f->min.len) != 0)
+    if (file_write_all(path, f->min.data, f->min.len) != 0)
         fprintf(stderr, "ph-diff: %s: %s\n", path, strerror(errno));
     /* Into the store as an http_request case: it seeds the in-process targets. */
     if (c->store != NULL &&

@@ -9,20 +9,14 @@
 
 #include "diff.h"
 #include "util/byte_buf.h"
+#include "util/file_io.h"
 #include "util/http_json.h"
 
 static int write_buf(const char *dir, const char *name, const struct byte_buf *b)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (f == NULL || b->failed) {
-        if (f != NULL)
-            fclose(f);
-        return -1;
-    }
-    size_t w = fwrite(b->data, 1, b->len, f);
-    return fclose(f) == 0 && w == b->len ? 0 : -1;
+    return b->failed ? -1 : file_write_all(path, b->data, b->len);
 }
 
 static void str(struct byte_buf *b, const char *s)

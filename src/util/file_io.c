@@ -119,3 +119,18 @@ fail:
     errno = ENOMEM;
     return -1;
 }
+
+int file_write_all(const char *path, const uint8_t *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return -1;
+    size_t w = len > 0 ? fwrite(data, 1, len, f) : 0;
+    int saved = errno;
+    if (fclose(f) != 0 || w != len) {
+        if (w != len)
+            errno = saved;
+        return -1;
+    }
+    return 0;
+}

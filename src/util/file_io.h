@@ -17,6 +17,8 @@ ssize_t file_read_some(int fd, void *buf, size_t cap);
 int file_read_all(const char *path, uint8_t **data, size_t *len);
 /* The same from an open fd, read to its end (it stays open). */
 int file_read_fd(int fd, uint8_t **data, size_t *len);
+/* Creates (or truncates) path and writes data to it. Returns 0, or -1 with errno set. */
+int file_write_all(const char *path, const uint8_t *data, size_t len);
 
 /* Lists dir's entries, hidden ones (".*") left out, as "dir/name" paths in name order,
  * so every run over a corpus sees the same order. *names is a malloc'd array of *count
