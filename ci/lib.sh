@@ -5,10 +5,6 @@
 #
 #   ph_workdir PREFIX      sets $work to a new temporary folder and $pids to (); on exit,
 #                          every pid in $pids is killed and $work removed
-#   ph_daemon_workdir PREFIX
-#                          sets $work to a new temporary folder and $daemon to ""; on
-#                          exit, the pid in $daemon (if any) gets SIGTERM and is waited
-#                          for, and $work is removed (the seed recorders' one daemon)
 #   ph_free_port           prints a free TCP port on 127.0.0.1
 #   ph_wait_port PORT PID  waits until something accepts on 127.0.0.1:PORT (fails when PID
 #                          dies or after 10 s)
@@ -53,17 +49,6 @@ ph_cleanup() {
     local p
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    rm -rf "$work"
-}
-
-ph_daemon_workdir() {
-    work=$(mktemp -d "/tmp/$1.XXXXXX")
-    daemon=
-    trap ph_daemon_cleanup EXIT
-}
-
-ph_daemon_cleanup() {
-    [ -n "$daemon" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
     rm -rf "$work"
 }
 

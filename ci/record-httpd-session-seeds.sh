@@ -15,9 +15,9 @@ OUT=$ROOT/corpus/httpd_session
 RECORDER=$ROOT/ci/httpd_session_recorder.py
 mkdir -p "$OUT"
 # shellcheck source=ci/lib.sh
-. "$ROOT/ci/lib.sh" # ph_daemon_workdir, ph_wait_ready
+. "$ROOT/ci/lib.sh" # ph_workdir, ph_wait_ready
 
-ph_daemon_workdir ph-httpd-seeds
+ph_workdir ph-httpd-seeds
 
 # The limits of the recorder's script header (ci/httpd_session_recorder.py).
 start_httpd() {
@@ -26,6 +26,7 @@ start_httpd() {
         --max-output 16384 --header-timeout 1000 --body-timeout 1000 --idle-timeout 8000 \
         --status-file "$work/httpd.status" 2>>"$work/httpd.log" &
     daemon=$!
+    pids+=("$daemon")
     if ! ph_wait_ready "$work/httpd.status" "$daemon"; then
         echo "record-httpd-session-seeds: ph-httpd did not start" >&2
         exit 1
