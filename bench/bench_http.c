@@ -44,10 +44,9 @@
 #include <picohttpparser.h>
 
 /* The same picohttpparser.c built with -msse4.2, its functions renamed (CMakeLists.txt). */
-int phr_sse42_parse_request(const char *buf, size_t len, const char **method,
-                            size_t *method_len, const char **path, size_t *path_len,
-                            int *minor_version, struct phr_header *headers, size_t *num_headers,
-                            size_t last_len);
+int phr_sse42_parse_request(const char *buf, size_t len, const char **method, size_t *method_len,
+                            const char **path, size_t *path_len, int *minor_version,
+                            struct phr_header *headers, size_t *num_headers, size_t last_len);
 #endif
 
 #include "http/http.h"
@@ -213,14 +212,12 @@ static size_t hp_parse(http_parser *p, struct hp_request *r, const uint8_t *buf,
 
 /* ---- llhttp, doing the same work ---------------------------------------------------------- */
 
-
 /* ---- picohttpparser ------------------------------------------------------------------------ */
 
 #ifdef PH_BENCH_PICO
-typedef int (*pico_parse_fn)(const char *buf, size_t len, const char **method,
-                             size_t *method_len, const char **path, size_t *path_len,
-                             int *minor_version, struct phr_header *headers,
-                             size_t *num_headers, size_t last_len);
+typedef int (*pico_parse_fn)(const char *buf, size_t len, const char **method, size_t *method_len,
+                             const char **path, size_t *path_len, int *minor_version,
+                             struct phr_header *headers, size_t *num_headers, size_t last_len);
 
 /* What phr_parse_request hands back: method, path and every field as spans. */
 struct pico_request {
@@ -231,8 +228,7 @@ struct pico_request {
 };
 
 /* Bytes of the head, or -1 (error) or -2 (incomplete), as phr_parse_request says. */
-static int pico_parse(pico_parse_fn parse, struct pico_request *r, const uint8_t *buf,
-                      size_t len)
+static int pico_parse(pico_parse_fn parse, struct pico_request *r, const uint8_t *buf, size_t len)
 {
     r->num_headers = HTTP_MAX_HEADERS;
     return parse((const char *)buf, len, &r->method, &r->method_len, &r->path, &r->path_len,
@@ -322,8 +318,10 @@ static void check_pico_sse42(const struct input_set *set)
         int na = pico_parse(phr_parse_request, &a, in->buf, in->len);
         int nb = pico_parse(phr_sse42_parse_request, &b, in->buf, in->len);
         if (na != nb || a.num_headers != b.num_headers) {
-            fprintf(stderr, "ph-bench-http: picohttpparser -msse4.2 differs from its plain build "
-                            "on input %zu\n", i);
+            fprintf(stderr,
+                    "ph-bench-http: picohttpparser -msse4.2 differs from its plain build "
+                    "on input %zu\n",
+                    i);
             exit(1);
         }
     }
@@ -794,8 +792,10 @@ int main(int argc, char **argv)
     if (list)
         return 0;
     if (nchosen == 0) {
-        fprintf(stderr, "ph-bench-http: no parser %s for %s in this build or on this CPU "
-                        "(--list %s)\n", parser, input, input);
+        fprintf(stderr,
+                "ph-bench-http: no parser %s for %s in this build or on this CPU "
+                "(--list %s)\n",
+                parser, input, input);
         return EXIT_USAGE;
     }
 
@@ -826,8 +826,8 @@ int main(int argc, char **argv)
         if (c->run == run_pico_sse42)
             check_pico_sse42(&set);
 #endif
-        ours_parse = c->isa >= 0 ? http_parse_request_for((enum http_isa)c->isa)
-                                 : http_parse_request;
+        ours_parse =
+            c->isa >= 0 ? http_parse_request_for((enum http_isa)c->isa) : http_parse_request;
         measure(c->name, c->run, input, &set, seconds, fixed_iters);
     }
     input_set_free(&set);

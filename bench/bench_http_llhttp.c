@@ -23,7 +23,6 @@ struct hp_request {
     bool headers_complete;
 };
 
-
 /*
  * llhttp 8.1 from Debian's node-llhttp sources (harness/http_differential.cmake): callbacks
  * as for http_parser, plus the method as a span; the head's end pauses the parser, as
@@ -93,10 +92,10 @@ void bench_llhttp_parse(const uint8_t *buf, size_t len, struct ll_result *res)
     r->headers_complete = false;
     llhttp_errno_t err = llhttp_execute(p, (const char *)buf, len);
     res->used = err == HPE_PAUSED ? (size_t)(llhttp_get_error_pos(p) - (const char *)buf)
-                                  : err == HPE_OK ? len : 0;
+                : err == HPE_OK   ? len
+                                  : 0;
     res->num_fields = r->num_headers;
     res->method_len = r->method_len;
     res->complete = r->headers_complete;
     res->error = llhttp_errno_name(err);
 }
-

@@ -603,8 +603,7 @@ static int run_load(struct load *l)
 /* Appends chunk bytes at a time to a new file in dir, fdatasync after every sync_every
  * chunks, for about `seconds` (whole sync groups); with direct, O_DIRECT from a buffer
  * aligned as ph-store's (chunk must then be a multiple of DISK_DIRECT_ALIGN). */
-static int run_disk(const char *dir, size_t chunk, unsigned sync_every, bool direct,
-                    double seconds)
+static int run_disk(const char *dir, size_t chunk, unsigned sync_every, bool direct, double seconds)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/ph-bench-disk.%ld", dir, (long)getpid());

@@ -62,13 +62,13 @@ void __sanitizer_cov_trace_pc_indir(uintptr_t callee)
     (void)callee;
 }
 
-#define COST_CMP_HOOK(name, type)                                                          \
-    void name(type a, type b);                                                             \
-    void name(type a, type b)                                                              \
-    {                                                                                      \
-        (void)a;                                                                           \
-        (void)b;                                                                           \
-        cmps++;                                                                            \
+#define COST_CMP_HOOK(name, type) \
+    void name(type a, type b);    \
+    void name(type a, type b)     \
+    {                             \
+        (void)a;                  \
+        (void)b;                  \
+        cmps++;                   \
     }
 COST_CMP_HOOK(__sanitizer_cov_trace_cmp1, uint8_t)
 COST_CMP_HOOK(__sanitizer_cov_trace_cmp2, uint16_t)
@@ -187,7 +187,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "ph-fuzz-cost: no input files\n");
         return 1;
     }
-    printf("inputs=%llu edges_per_run=%.1f cmps_per_run=%.1f\n", runs,
-           (double)edges / (double)runs, (double)cmps_total / (double)runs);
+    printf("inputs=%llu edges_per_run=%.1f cmps_per_run=%.1f\n", runs, (double)edges / (double)runs,
+           (double)cmps_total / (double)runs);
     return 0;
 }

@@ -27,6 +27,7 @@ PACKAGES=(
     gnuplot-nox             # afl-plot graphs in ci/fuzz.sh reports
     jq                      # scripts read the daemons' --status-file JSON
     shellcheck              # ci/test.sh lints every script in ci/ and tests/
+    clang-format            # ci/test.sh checks every C file against .clang-format
     python3-clang-14        # ci/mutate.sh finds mutation points with libclang 14, the system clang's
 )
 

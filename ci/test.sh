@@ -30,6 +30,11 @@ run_ctest() {
 echo "== shellcheck: every script in ci/ and tests/"
 find ci tests -name '*.sh' -print0 | xargs -0 shellcheck -x -S warning
 
+# .clang-format says the shape; clang-format 14 (Debian 12's) is the one this gate was
+# written with: another version may break lines differently.
+echo "== clang-format: every C file in the tree"
+git ls-files -z '*.c' '*.h' | xargs -0 clang-format --dry-run -Werror
+
 echo "== clang ASan+UBSan: unit, replay, integration, ossfuzz, campaign"
 cmake -S . -B build -DCMAKE_C_COMPILER=clang -DPH_SANITIZE='address;undefined' \
     -DPH_SPLIT_ORACLE=ON -DPH_FUZZ_ENGINE=standalone >/dev/null

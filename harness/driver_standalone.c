@@ -75,13 +75,13 @@ enum {
     DRIVER_EXIT_EXIT = 73, /* the target called exit() */
 };
 
-#define DRIVER_DEFAULT_TIMEOUT 25      /* seconds; libFuzzer's 1200 is too long for ctest */
-#define DRIVER_DEFAULT_RSS_MB 2048     /* as libFuzzer's -rss_limit_mb */
-#define DRIVER_HANG_GRACE_MS 2000      /* after -timeout, for the child's own report */
-#define DRIVER_TICK_MS 10              /* watchdog period */
+#define DRIVER_DEFAULT_TIMEOUT 25  /* seconds; libFuzzer's 1200 is too long for ctest */
+#define DRIVER_DEFAULT_RSS_MB 2048 /* as libFuzzer's -rss_limit_mb */
+#define DRIVER_HANG_GRACE_MS 2000  /* after -timeout, for the child's own report */
+#define DRIVER_TICK_MS 10          /* watchdog period */
 
 struct driver {
-    unsigned timeout;    /* seconds, 0 = none */
+    unsigned timeout;     /* seconds, 0 = none */
     unsigned long rss_mb; /* 0 = none */
     bool in_process;
     bool quiet;
@@ -101,7 +101,6 @@ static void add_input(struct driver *d, char *path)
     }
     d->inputs[d->n_inputs++] = path;
 }
-
 
 /* Adds path, or every file under it in name order. Returns 0, or -1 after a message. */
 static int collect(struct driver *d, const char *path)
@@ -161,8 +160,7 @@ static int run_target(const uint8_t *data, size_t len)
 #endif
     LLVMFuzzerTestOneInput(data, len);
 #ifdef DRIVER_HAS_ASAN
-    if (mallocs - mallocs_before != frees - frees_before &&
-        __lsan_do_recoverable_leak_check() != 0)
+    if (mallocs - mallocs_before != frees - frees_before && __lsan_do_recoverable_leak_check() != 0)
         return DRIVER_EXIT_LEAK;
 #endif
     return DRIVER_EXIT_OK;

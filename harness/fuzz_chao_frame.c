@@ -81,7 +81,7 @@ struct reading {
     size_t error_offset;
     enum chao_framing framing;
     size_t num_vlan;
-    size_t h; /* where the CHAO/1 header starts */
+    size_t h;  /* where the CHAO/1 header starts */
     int has_h; /* the decoder got as far as the header */
 };
 

@@ -95,8 +95,9 @@ static void frame_bytes_frame(const uint8_t *data, size_t size)
         return;
     }
     FUZZ_CHECK(res.written == chao_frame_size(&f) + f.padding.len);
-    enum ph_status st = f.framing == CHAO_FRAMING_DATAGRAM ? chao_decode_datagram(out, res.written, &d)
-                                                            : chao_decode_frame(out, res.written, &d);
+    enum ph_status st = f.framing == CHAO_FRAMING_DATAGRAM
+                            ? chao_decode_datagram(out, res.written, &d)
+                            : chao_decode_frame(out, res.written, &d);
     FUZZ_CHECK(st == PH_OK && d.framing == f.framing);
     if (f.framing == CHAO_FRAMING_BARE) {
         FUZZ_CHECK(d.body.len == f.body.len + f.padding.len);

@@ -43,21 +43,19 @@ static const enum http_error peer_lenient[] = {
     HTTP_ERR_BARE_CR, /* any byte after CR ends a line, the head included */
     HTTP_ERR_BARE_LF, /* an LF alone as the head's final empty line */
     /* fields */
-    HTTP_ERR_FIELD_NAME,              /* an empty field name */
-    HTTP_ERR_WHITESPACE_BEFORE_COLON, /* SP inside field names ("Foo Bar: x") */
-    HTTP_ERR_OBS_FOLD,                /* accepted (RFC 9112 5.2 allows SP instead) */
-    HTTP_ERR_TOO_MANY_HEADERS,        /* no limits */
-    HTTP_ERR_HEAD_TOO_LARGE,
-    HTTP_ERR_HOST_MISSING, /* Host is not checked at all */
-    HTTP_ERR_HOST_DUPLICATE,
-    HTTP_ERR_HOST_INVALID,
+    HTTP_ERR_FIELD_NAME,                            /* an empty field name */
+    HTTP_ERR_WHITESPACE_BEFORE_COLON,               /* SP inside field names ("Foo Bar: x") */
+    HTTP_ERR_OBS_FOLD,                              /* accepted (RFC 9112 5.2 allows SP instead) */
+    HTTP_ERR_TOO_MANY_HEADERS,                      /* no limits */
+    HTTP_ERR_HEAD_TOO_LARGE, HTTP_ERR_HOST_MISSING, /* Host is not checked at all */
+    HTTP_ERR_HOST_DUPLICATE, HTTP_ERR_HOST_INVALID,
     /* framing: the head is accepted, the body is refused later or read as llhttp sees it */
-    HTTP_ERR_TRANSFER_ENCODING_HTTP10,     /* chunked is honoured in HTTP/1.0 */
-    HTTP_ERR_TRANSFER_ENCODING_INVALID,    /* list syntax is not checked */
-    HTTP_ERR_TRANSFER_CODING_UNSUPPORTED,  /* unknown codings before chunked */
-    HTTP_ERR_CHUNKED_NOT_FINAL,            /* refused only when the body starts */
-    HTTP_ERR_CHUNKED_REPEATED,             /* "chunked<TAB>" is an unknown coding to it */
-    HTTP_ERR_CONNECT_WITH_CONTENT,         /* CONNECT's head ends the message: the rest is tunnel */
+    HTTP_ERR_TRANSFER_ENCODING_HTTP10,    /* chunked is honoured in HTTP/1.0 */
+    HTTP_ERR_TRANSFER_ENCODING_INVALID,   /* list syntax is not checked */
+    HTTP_ERR_TRANSFER_CODING_UNSUPPORTED, /* unknown codings before chunked */
+    HTTP_ERR_CHUNKED_NOT_FINAL,           /* refused only when the body starts */
+    HTTP_ERR_CHUNKED_REPEATED,            /* "chunked<TAB>" is an unknown coding to it */
+    HTTP_ERR_CONNECT_WITH_CONTENT,        /* CONNECT's head ends the message: the rest is tunnel */
     /* chunked bodies */
     HTTP_ERR_CHUNK_DATA_END,    /* the two bytes after chunk data are not checked */
     HTTP_ERR_TRAILER_FIELD,     /* trailer names as loose as field names */
@@ -171,7 +169,7 @@ struct peer_span {
 struct peer_view {
     struct peer_span method, url;
     struct peer_span names[PEER_MAX_HEADERS], values[PEER_MAX_HEADERS];
-    size_t num_headers; /* may pass PEER_MAX_HEADERS: only the first are kept */
+    size_t num_headers;  /* may pass PEER_MAX_HEADERS: only the first are kept */
     size_t head_headers; /* fields of the head; llhttp reports trailer fields the same way */
     bool head_done, message_done;
     uint8_t *body;
@@ -280,8 +278,7 @@ struct peer_result {
     uint64_t content_length;
 };
 
-static void peer_parse(const uint8_t *data, size_t size, struct peer_view *v,
-                       struct peer_result *r)
+static void peer_parse(const uint8_t *data, size_t size, struct peer_view *v, struct peer_result *r)
 {
     static llhttp_settings_t settings;
     if (settings.on_url == NULL) {
@@ -390,8 +387,8 @@ static bool raw_field_empty(const uint8_t *data, size_t size, const char *name)
 {
     size_t n = strlen(name);
     for (size_t at = 0; at + n + 1 < size; at++) {
-        if ((at > 0 && data[at - 1] != '\n') || strncasecmp((const char *)data + at, name, n) != 0 ||
-            data[at + n] != ':')
+        if ((at > 0 && data[at - 1] != '\n') ||
+            strncasecmp((const char *)data + at, name, n) != 0 || data[at + n] != ':')
             continue;
         size_t k = at + n + 1;
         while (k < size && is_sp_or_htab(data[k]))
@@ -568,12 +565,12 @@ static void report(const char *what, const struct http_request *req, const struc
     fprintf(stderr, "\n");
 }
 
-#define DIFF_CHECK(cond, what)                                                           \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            report(what, &req, &ours, &peer, &view);                                      \
-            FUZZ_CHECK(cond);                                                            \
-        }                                                                                \
+#define DIFF_CHECK(cond, what)                       \
+    do {                                             \
+        if (!(cond)) {                               \
+            report(what, &req, &ours, &peer, &view); \
+            FUZZ_CHECK(cond);                        \
+        }                                            \
     } while (0)
 
 static bool span_equal(struct peer_span a, struct ph_slice b)

@@ -18,8 +18,8 @@
 
 static void check_accepted_head(const struct http_request *req, const uint8_t *data);
 
-static void check_invariants(enum ph_status st, const struct http_request *req,
-                             const uint8_t *data, size_t size)
+static void check_invariants(enum ph_status st, const struct http_request *req, const uint8_t *data,
+                             size_t size)
 {
     FUZZ_CHECK(req->consumed <= size);
     if (st == PH_REJECT) {

@@ -84,7 +84,8 @@ static void check_invariants(enum ph_status st, const struct http_response *res,
         return;
     }
     FUZZ_CHECK(st == PH_OK);
-    FUZZ_CHECK(res->consumed >= 14 && res->consumed <= HTTP_MAX_HEAD_SIZE); /* "HTTP/1.1 200 \n\n" */
+    FUZZ_CHECK(res->consumed >= 14 &&
+               res->consumed <= HTTP_MAX_HEAD_SIZE); /* "HTTP/1.1 200 \n\n" */
     FUZZ_CHECK(res->minor_version == 0 || res->minor_version == 1);
     FUZZ_CHECK(res->status >= 100 && res->status <= 999);
     FUZZ_CHECK(res->reason.ptr != NULL);
@@ -294,8 +295,7 @@ struct peer_result {
     bool chunked; /* llhttp's framing after the head */
 };
 
-static void peer_parse(const uint8_t *data, size_t size, struct peer_view *v,
-                       struct peer_result *r)
+static void peer_parse(const uint8_t *data, size_t size, struct peer_view *v, struct peer_result *r)
 {
     static llhttp_settings_t settings;
     if (settings.on_status == NULL) {
@@ -367,13 +367,11 @@ static const enum http_error peer_lenient[] = {
     HTTP_ERR_BARE_LF,             /* LF alone ends a line (our allow_bare_lf) */
     HTTP_ERR_FIELD_NAME,          /* an empty field name */
     HTTP_ERR_WHITESPACE_BEFORE_COLON,
-    HTTP_ERR_OBS_FOLD, /* unfolded (RFC 9112 5.2 has a user agent replace it with SP) */
+    HTTP_ERR_OBS_FOLD,         /* unfolded (RFC 9112 5.2 has a user agent replace it with SP) */
     HTTP_ERR_TOO_MANY_HEADERS, /* no limits */
-    HTTP_ERR_HEAD_TOO_LARGE,
-    HTTP_ERR_TRANSFER_ENCODING_HTTP10,  /* chunked honoured in HTTP/1.0 */
-    HTTP_ERR_TRANSFER_ENCODING_INVALID, /* list syntax not checked */
-    HTTP_ERR_CHUNKED_REPEATED,
-    HTTP_ERR_STATUS_CODE,       /* 000-099 */
+    HTTP_ERR_HEAD_TOO_LARGE, HTTP_ERR_TRANSFER_ENCODING_HTTP10, /* chunked honoured in HTTP/1.0 */
+    HTTP_ERR_TRANSFER_ENCODING_INVALID,                         /* list syntax not checked */
+    HTTP_ERR_CHUNKED_REPEATED, HTTP_ERR_STATUS_CODE,            /* 000-099 */
     HTTP_ERR_STATUS_LINE_SPACE, /* "HTTP/1.1 200\r\n": the SP before an empty reason */
     HTTP_ERR_REASON,            /* control bytes in the reason */
     HTTP_ERR_WHITESPACE_AFTER_STATUS_LINE,
@@ -469,12 +467,12 @@ static void report(const char *what, enum ph_status st, const struct http_respon
     fprintf(stderr, "\n");
 }
 
-#define DIFF_CHECK(cond, what)                                                           \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            report(what, st, &res, &ob, &peer);                                          \
-            FUZZ_CHECK(cond);                                                            \
-        }                                                                                \
+#define DIFF_CHECK(cond, what)                  \
+    do {                                        \
+        if (!(cond)) {                          \
+            report(what, st, &res, &ob, &peer); \
+            FUZZ_CHECK(cond);                   \
+        }                                       \
     } while (0)
 
 static bool span_equal(struct peer_span a, struct ph_slice b)
@@ -546,8 +544,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t input_size)
 
     /* Both accept it: the same head, byte for byte. */
     DIFF_CHECK(peer.head_end == res.consumed, "the head ends at different offsets");
-    DIFF_CHECK(peer.http_major == 1 && peer.http_minor == res.minor_version,
-               "different versions");
+    DIFF_CHECK(peer.http_major == 1 && peer.http_minor == res.minor_version, "different versions");
     DIFF_CHECK(peer.status == res.status, "different status codes");
     DIFF_CHECK(span_equal(view.reason, res.reason), "different reasons");
     DIFF_CHECK(view.head_headers == res.num_headers, "different header counts");

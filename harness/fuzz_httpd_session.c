@@ -53,10 +53,10 @@
 #include "fuzz_check.h"
 #include "httpd/httpd_session.h"
 
-#define MAX_TX 65536         /* client bytes per input; more ends the script */
-#define MAX_OUT (4u << 20)   /* server bytes per run */
-#define MAX_SENDS 4096       /* SEND actions per run */
-#define BIG_BODY 20000       /* larger than any max_output */
+#define MAX_TX 65536       /* client bytes per input; more ends the script */
+#define MAX_OUT (4u << 20) /* server bytes per run */
+#define MAX_SENDS 4096     /* SEND actions per run */
+#define BIG_BODY 20000     /* larger than any max_output */
 
 struct send {
     size_t off, len;
@@ -77,16 +77,16 @@ struct run {
     const uint8_t *tx;
     size_t tx_len, rd;
     bool tx_eof, eof_delivered;
-    size_t cursor;         /* the model: tx[0..cursor) are requests answered */
-    uint8_t *out;          /* everything handed out, in order */
+    size_t cursor; /* the model: tx[0..cursor) are requests answered */
+    uint8_t *out;  /* everything handed out, in order */
     size_t out_len, written, final_len;
     size_t nsends;
     uint64_t now;
-    bool auto_write;       /* oracle runs: every byte is written as soon as it is queued */
-    bool no_grow;          /* the next growth fails */
+    bool auto_write; /* oracle runs: every byte is written as soon as it is queued */
+    bool no_grow;    /* the next growth fails */
     bool ticked, refused, reset, drained, shut_down, closed, final_sent, full;
-    bool close_response;   /* a response went out without keep-alive */
-    bool recorded;         /* RECORD seen for the request under way */
+    bool close_response; /* a response went out without keep-alive */
+    bool recorded;       /* RECORD seen for the request under way */
     size_t recorded_len;
     struct send sends[MAX_SENDS]; /* last: run_start clears only what comes before */
 };
@@ -119,11 +119,11 @@ enum verdict { NEED_MORE, COMPLETE, ANSWER_ERROR };
 
 struct model {
     enum verdict v;
-    int status;            /* ANSWER_ERROR */
+    int status; /* ANSWER_ERROR */
     struct http_request req;
-    bool head;             /* the head parsed and its method is HEAD */
+    bool head;                /* the head parsed and its method is HEAD */
     size_t head_len, raw_len; /* COMPLETE: the request is tx[cursor..cursor+head+raw) */
-    size_t body_len;       /* COMPLETE: decoded body, in scratch */
+    size_t body_len;          /* COMPLETE: decoded body, in scratch */
 };
 
 /* A chunked body as the session must read it (RFC 9112 7.1): pieces end at every LF, and
@@ -256,8 +256,10 @@ static void choose(const struct http_request *req, const struct ph_slice *body,
         break;
     case 1:
         /* a body the core must drop (RFC 9110 15.3.5) */
-        *resp = (struct httpd_response){.status = 204, .extra = "Allow: GET, HEAD\r\n",
-                                        .body = body->ptr, .body_len = body->len};
+        *resp = (struct httpd_response){.status = 204,
+                                        .extra = "Allow: GET, HEAD\r\n",
+                                        .body = body->ptr,
+                                        .body_len = body->len};
         break;
     case 2:
         resp->status = 404, resp->body = (const uint8_t *)"404 Not Found\n", resp->body_len = 14;
@@ -301,19 +303,19 @@ static void on_request(struct run *r, const struct httpd_action *a)
     struct httpd_response resp;
     choose(req, &a->bytes, &resp);
     bool keep = req->keep_alive && !resp.close && !r->s.draining;
-    struct send meta = {.status = resp.status, .head = m.head, .close = !keep,
-                        .content_len = (long)resp.body_len};
+    struct send meta = {
+        .status = resp.status, .head = m.head, .close = !keep, .content_len = (long)resp.body_len};
     enum httpd_error want = HTTPD_ERR_OK;
     if (resp.error != NULL) {
-        meta = (struct send){.status = resp.status, .head = m.head, .error = true,
-                             .close = true, .content_len = -1};
+        meta = (struct send){
+            .status = resp.status, .head = m.head, .error = true, .close = true, .content_len = -1};
     } else if (resp.status > 599) {
-        meta = (struct send){.status = 500, .head = m.head, .error = true, .close = true,
-                             .content_len = -1};
+        meta = (struct send){
+            .status = 500, .head = m.head, .error = true, .close = true, .content_len = -1};
         want = HTTPD_ERR_RESPONSE_STATUS;
     } else if (resp.extra == big_extra) {
-        meta = (struct send){.status = 500, .head = m.head, .error = true, .close = true,
-                             .content_len = -1};
+        meta = (struct send){
+            .status = 500, .head = m.head, .error = true, .close = true, .content_len = -1};
         want = HTTPD_ERR_RESPONSE_HEAD;
     }
     struct httpd_action sent;
@@ -345,8 +347,10 @@ static void on_send(struct run *r, const struct httpd_action *a)
         /* The status the bytes at the cursor call for. */
         FUZZ_CHECK(m.v == ANSWER_ERROR && a->status == m.status);
     }
-    queue(r, a, (struct send){.status = a->status, .head = m.head, .error = true,
-                              .close = true, .content_len = -1});
+    queue(
+        r, a,
+        (struct send){
+            .status = a->status, .head = m.head, .error = true, .close = true, .content_len = -1});
 }
 
 /* The session waits: it must not be waiting for bytes when its answer is decided. */
@@ -354,8 +358,7 @@ static void on_wait(struct run *r)
 {
     enum httpd_state st = r->s.state;
     /* Closing without a last response only when the client went away mid-request. */
-    if (st == HTTPD_CLOSING && !r->final_sent && !r->close_response && !r->drained &&
-        !r->refused) {
+    if (st == HTTPD_CLOSING && !r->final_sent && !r->close_response && !r->drained && !r->refused) {
         struct model m;
         model_next(r, &m);
         FUZZ_CHECK(r->eof_delivered && m.v == NEED_MORE);
@@ -540,9 +543,9 @@ static void check_output(const struct run *r)
             FUZZ_CHECK(cl == (uint64_t)sd->content_len);
         /* RFC 9110 8.6: no Content-Length in a 204. */
         for (size_t h = 0; sd->status == 204 && h < res.num_headers; h++)
-            FUZZ_CHECK(!(res.headers[h].name.len == 14 &&
-                         strncasecmp((const char *)res.headers[h].name.ptr, "Content-Length",
-                                     14) == 0));
+            FUZZ_CHECK(
+                !(res.headers[h].name.len == 14 &&
+                  strncasecmp((const char *)res.headers[h].name.ptr, "Content-Length", 14) == 0));
         FUZZ_CHECK(res.keep_alive == !sd->close);
         if (sd->close)
             FUZZ_CHECK(i + 1 == r->nsends); /* nothing after the last response */

@@ -155,7 +155,8 @@ static void check_case(const uint8_t *data, size_t size)
     target[d.c.target.len] = '\0';
     uint8_t *again = malloc(size);
     FUZZ_CHECK(again != NULL);
-    size_t n = store_case_encode(d.c.seq, d.c.kind, target, d.c.data.ptr, d.c.data.len, again, size);
+    size_t n =
+        store_case_encode(d.c.seq, d.c.kind, target, d.c.data.ptr, d.c.data.len, again, size);
     FUZZ_CHECK(n == size && memcmp(again, data, size) == 0);
     free(again);
 }

@@ -46,9 +46,9 @@
 #include "fuzz_check.h"
 #include "store/store_session.h"
 
-#define MAX_TARGETS 6     /* the model shell tracks this many target names, then refuses */
-#define MAX_RECORDS 1024  /* log records per input; more ends the script */
-#define MAX_PACKETS 2048  /* verdicts expected per client per input */
+#define MAX_TARGETS 6    /* the model shell tracks this many target names, then refuses */
+#define MAX_RECORDS 1024 /* log records per input; more ends the script */
+#define MAX_PACKETS 2048 /* verdicts expected per client per input */
 #define MAX_CORPUS 1024
 
 /* Names the case event picks from: valid ones, and ones a buggy core would turn into

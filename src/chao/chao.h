@@ -35,24 +35,24 @@
 /* X(name, message): the one table of errors. chao_error_name() gives `name` (the enum's
  * suffix: "NOT_CHAO" greps to CHAO_ERR_NOT_CHAO); `ph-parse chao` prints it. The decoders
  * use the first group; the second is the encoder's. */
-#define CHAO_ERRORS(X)                                                                         \
-    X(NONE, "no error")                                                                        \
-    X(TOO_SHORT, "frame ends inside its Ethernet header or a VLAN tag")                        \
-    X(NOT_CHAO, "neither the CHAO/1 EtherType nor the bare CHAO magic")                        \
-    X(TOO_MANY_VLAN_TAGS, "more than two VLAN tags")                                           \
-    X(VLAN_ID_RESERVED, "VLAN id 4095 is reserved")                                            \
-    X(SOURCE_GROUP_ADDRESS, "source address is a group (multicast) address")                   \
-    X(BAD_MAGIC, "CHAO/1 message without the CHAO magic")                                      \
-    X(HEADER_TRUNCATED, "frame ends inside the CHAO header")                                   \
-    X(UNKNOWN_VERSION, "CHAO version is not 1")                                                \
-    X(UNKNOWN_TYPE, "message type is not request, reply or error")                             \
-    X(LENGTH_PAST_END, "body length runs past the end of the frame")                           \
-    X(TRAILING_BYTES, "bytes after the body of a datagram")                                    \
-    X(BAD_FRAMING, "framing is not bare, native or datagram")                                  \
-    X(BAD_VLAN_TPID, "VLAN TPID is neither 0x8100 nor 0x88a8")                                 \
-    X(BAD_VLAN_PRIORITY, "VLAN priority is not 0 to 7")                                        \
-    X(BODY_TOO_LARGE, "body longer than 65535 bytes")                                          \
-    X(BARE_AMBIGUOUS, "bare message whose bytes read as a native CHAO/1 frame")                 \
+#define CHAO_ERRORS(X)                                                          \
+    X(NONE, "no error")                                                         \
+    X(TOO_SHORT, "frame ends inside its Ethernet header or a VLAN tag")         \
+    X(NOT_CHAO, "neither the CHAO/1 EtherType nor the bare CHAO magic")         \
+    X(TOO_MANY_VLAN_TAGS, "more than two VLAN tags")                            \
+    X(VLAN_ID_RESERVED, "VLAN id 4095 is reserved")                             \
+    X(SOURCE_GROUP_ADDRESS, "source address is a group (multicast) address")    \
+    X(BAD_MAGIC, "CHAO/1 message without the CHAO magic")                       \
+    X(HEADER_TRUNCATED, "frame ends inside the CHAO header")                    \
+    X(UNKNOWN_VERSION, "CHAO version is not 1")                                 \
+    X(UNKNOWN_TYPE, "message type is not request, reply or error")              \
+    X(LENGTH_PAST_END, "body length runs past the end of the frame")            \
+    X(TRAILING_BYTES, "bytes after the body of a datagram")                     \
+    X(BAD_FRAMING, "framing is not bare, native or datagram")                   \
+    X(BAD_VLAN_TPID, "VLAN TPID is neither 0x8100 nor 0x88a8")                  \
+    X(BAD_VLAN_PRIORITY, "VLAN priority is not 0 to 7")                         \
+    X(BODY_TOO_LARGE, "body longer than 65535 bytes")                           \
+    X(BARE_AMBIGUOUS, "bare message whose bytes read as a native CHAO/1 frame") \
     X(BUFFER_TOO_SMALL, "output buffer too small for the frame")
 
 enum chao_error {
@@ -156,8 +156,7 @@ void chao_pad_to_minimum(struct chao_frame *frame);
  * there are two), or a bare one. The body slice is the caller's. */
 void chao_frame_request(struct chao_frame *frame, enum chao_framing framing,
                         const uint8_t dst[CHAO_MAC_LEN], const uint8_t src[CHAO_MAC_LEN],
-                        const uint16_t *vids, size_t num_vids, uint16_t seq,
-                        struct ph_slice body);
+                        const uint16_t *vids, size_t num_vids, uint16_t seq, struct ph_slice body);
 
 /* ---- serving: what to answer, and how often --------------------------------------------- */
 

@@ -46,8 +46,8 @@ bool chao_answer(enum ph_status st, const struct chao_frame *in, const uint8_t s
         if (st != PH_OK)
             return false;
         out->framing = CHAO_FRAMING_BARE;
-        out->body = (struct ph_slice){(const uint8_t *)CHAO_BARE_REPLY,
-                                      sizeof(CHAO_BARE_REPLY) - 1};
+        out->body =
+            (struct ph_slice){(const uint8_t *)CHAO_BARE_REPLY, sizeof(CHAO_BARE_REPLY) - 1};
         return true;
     }
     if (in->framing != CHAO_FRAMING_NATIVE && in->framing != CHAO_FRAMING_DATAGRAM)

@@ -7,7 +7,7 @@ const char *chao_strerror(enum chao_error error)
 {
     switch (error) {
 #define CHAO_ERROR_MESSAGE(name, message) \
-    case CHAO_ERR_##name:                  \
+    case CHAO_ERR_##name:                 \
         return message;
         CHAO_ERRORS(CHAO_ERROR_MESSAGE)
 #undef CHAO_ERROR_MESSAGE
@@ -19,7 +19,7 @@ const char *chao_error_name(enum chao_error error)
 {
     switch (error) {
 #define CHAO_ERROR_NAME(name, message) \
-    case CHAO_ERR_##name:               \
+    case CHAO_ERR_##name:              \
         return #name;
         CHAO_ERRORS(CHAO_ERROR_NAME)
 #undef CHAO_ERROR_NAME

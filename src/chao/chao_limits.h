@@ -34,9 +34,8 @@
 
 /* Largest native frame the encoder can write: Ethernet header, two tags, CHAO header,
  * the largest body. */
-#define CHAO_MAX_FRAME                                                                         \
-    (CHAO_ETH_HEADER_LEN + CHAO_MAX_VLAN_TAGS * CHAO_VLAN_TAG_LEN + CHAO_HEADER_LEN +          \
-     CHAO_MAX_BODY)
+#define CHAO_MAX_FRAME \
+    (CHAO_ETH_HEADER_LEN + CHAO_MAX_VLAN_TAGS * CHAO_VLAN_TAG_LEN + CHAO_HEADER_LEN + CHAO_MAX_BODY)
 
 /* Replies a server sends, in a token bucket (chao_limiter): at most CHAO_REPLY_BURST at
  * once and CHAO_REPLY_RATE per second on average, so that a flood of requests with a

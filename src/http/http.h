@@ -21,7 +21,7 @@
 
 /* X(name, status, message): the one table of errors. http_error_name() gives `name`
  * (the enum's suffix, so "BARE_LF" greps to HTTP_ERR_BARE_LF); `ph-parse http` prints it. */
-#define HTTP_ERRORS(X)                                                                          \
+#define HTTP_ERRORS(X)                                                                         \
     X(NONE, 0, "no error")                                                                     \
     X(BARE_CR, 400, "CR not followed by LF")                                                   \
     X(BARE_LF, 400, "LF without a preceding CR")                                               \
@@ -61,10 +61,10 @@
     X(CHUNK_LINE_TOO_LONG, 400, "chunk-size line too long")                                    \
     X(CHUNK_DATA_END, 400, "chunk data not followed by CRLF")                                  \
     X(TRAILER_FIELD, 400, "malformed trailer field")                                           \
-    X(TRAILER_TOO_LARGE, 400, "trailer section too large")                                   \
-    X(STATUS_LINE_SPACE, 502, "status-line parts not separated by exactly one SP")            \
-    X(STATUS_CODE, 502, "status-code is not three digits from 100 to 999")                    \
-    X(REASON, 502, "character not allowed in reason-phrase")                                  \
+    X(TRAILER_TOO_LARGE, 400, "trailer section too large")                                     \
+    X(STATUS_LINE_SPACE, 502, "status-line parts not separated by exactly one SP")             \
+    X(STATUS_CODE, 502, "status-code is not three digits from 100 to 999")                     \
+    X(REASON, 502, "character not allowed in reason-phrase")                                   \
     X(WHITESPACE_AFTER_STATUS_LINE, 502, "whitespace between status-line and first field")
 
 enum http_error {
@@ -136,12 +136,12 @@ enum ph_status http_parse_request(const uint8_t *buf, size_t len, struct http_re
  * PH_REJECT: error and error_offset (into this piece) say why; the decoder is spent.
  */
 struct http_chunked_decoder {
-    uint8_t state;          /* enum in http_chunked.c */
-    uint64_t chunk_left;    /* data bytes left in the current chunk, or its size so far */
-    size_t line_len;        /* bytes of the current chunk-size line */
-    size_t trailer_len;     /* bytes of the trailer section so far */
-    size_t trailer_fields;  /* trailer fields so far */
-    uint64_t body_size;     /* decoded body bytes so far */
+    uint8_t state;         /* enum in http_chunked.c */
+    uint64_t chunk_left;   /* data bytes left in the current chunk, or its size so far */
+    size_t line_len;       /* bytes of the current chunk-size line */
+    size_t trailer_len;    /* bytes of the trailer section so far */
+    size_t trailer_fields; /* trailer fields so far */
+    uint64_t body_size;    /* decoded body bytes so far */
 };
 
 struct http_chunked_result {
@@ -182,8 +182,8 @@ struct http_response_options {
 };
 
 struct http_response {
-    int minor_version; /* 0 or 1 */
-    int status;        /* 100..999 (RFC 9110 15: 600..999 are treated as 5xx) */
+    int minor_version;      /* 0 or 1 */
+    int status;             /* 100..999 (RFC 9110 15: 600..999 are treated as 5xx) */
     struct ph_slice reason; /* may be empty (the SP before it is required) */
 
     struct http_header headers[HTTP_MAX_HEADERS];

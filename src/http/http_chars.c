@@ -4,7 +4,7 @@
 
 #define HTTP_ALNUM ['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1
 #define HTTP_UNRESERVED HTTP_ALNUM, ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1
-#define HTTP_SUB_DELIMS                                                                       \
+#define HTTP_SUB_DELIMS                                                                      \
     ['!'] = 1, ['$'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1, \
     [','] = 1, [';'] = 1, ['='] = 1
 

@@ -7,7 +7,7 @@ const char *http_strerror(enum http_error error)
 {
     switch (error) {
 #define HTTP_ERROR_MESSAGE(name, status, message) \
-    case HTTP_ERR_##name:                          \
+    case HTTP_ERR_##name:                         \
         return message;
         HTTP_ERRORS(HTTP_ERROR_MESSAGE)
 #undef HTTP_ERROR_MESSAGE
@@ -19,7 +19,7 @@ const char *http_error_name(enum http_error error)
 {
     switch (error) {
 #define HTTP_ERROR_NAME(name, status, message) \
-    case HTTP_ERR_##name:                       \
+    case HTTP_ERR_##name:                      \
         return #name;
         HTTP_ERRORS(HTTP_ERROR_NAME)
 #undef HTTP_ERROR_NAME
@@ -31,7 +31,7 @@ int http_error_status(enum http_error error)
 {
     switch (error) {
 #define HTTP_ERROR_STATUS(name, status, message) \
-    case HTTP_ERR_##name:                         \
+    case HTTP_ERR_##name:                        \
         return status;
         HTTP_ERRORS(HTTP_ERROR_STATUS)
 #undef HTTP_ERROR_STATUS

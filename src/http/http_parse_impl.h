@@ -36,8 +36,8 @@
 
 struct parser {
     const uint8_t *buf;
-    size_t end;         /* min(len, HTTP_MAX_HEAD_SIZE) */
-    bool end_is_limit;  /* end is the head-size limit rather than the end of input */
+    size_t end;        /* min(len, HTTP_MAX_HEAD_SIZE) */
+    bool end_is_limit; /* end is the head-size limit rather than the end of input */
     struct http_request *req;
 
     size_t host_count;
@@ -121,7 +121,7 @@ static uint32_t load4_lower(const void *p)
  * Always inlined with the literal's length (token_equals below), so the branches on n fold
  * away and a name costs one or two word compares. */
 static inline __attribute__((always_inline)) bool token_equals_n(struct ph_slice s,
-                                                                  const char *lower, size_t n)
+                                                                 const char *lower, size_t n)
 {
     if (s.len != n)
         return false;
@@ -287,8 +287,8 @@ static enum ph_status check_absolute_form(struct parser *ps, size_t from, size_t
         return reject(ps, HTTP_ERR_TARGET_FORM, from);
     while (i < n && t[i] != ':') {
         uint8_t c = t[i];
-        bool ok = ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '+' || c == '-' || c == '.';
+        bool ok = ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+                  c == '-' || c == '.';
         if (!ok)
             return reject(ps, HTTP_ERR_TARGET_FORM, from + i);
         i++;
@@ -325,8 +325,7 @@ static enum ph_status check_absolute_form(struct parser *ps, size_t from, size_t
 /* request-target (RFC 9112 3.2), up to the SP after it. The method decides which forms
  * are allowed: authority-form only and always for CONNECT (3.2.3), asterisk-form only
  * for OPTIONS (3.2.4). */
-static enum ph_status parse_target(struct parser *ps, size_t *pos, size_t lim,
-                                   size_t line_limit)
+static enum ph_status parse_target(struct parser *ps, size_t *pos, size_t lim, size_t line_limit)
 {
     struct http_request *req = ps->req;
     bool is_connect = req->method.len == 7 && memcmp(req->method.ptr, "CONNECT", 7) == 0;

@@ -24,8 +24,7 @@ enum http_isa {
     HTTP_ISA_COUNT,
 };
 
-typedef enum ph_status (*http_parse_fn)(const uint8_t *buf, size_t len,
-                                        struct http_request *req);
+typedef enum ph_status (*http_parse_fn)(const uint8_t *buf, size_t len, struct http_request *req);
 
 /* "plain", "sse2", "ssse3", "avx2". */
 const char *http_isa_name(enum http_isa isa);

@@ -23,8 +23,8 @@ static const char refused_503[] = "HTTP/1.1 503 Service Unavailable\r\nServer: p
 const char *httpd_strerror(enum httpd_error error)
 {
     switch (error) {
-#define HTTPD_ERROR_MESSAGE(name, message)                                                     \
-    case HTTPD_ERR_##name:                                                                     \
+#define HTTPD_ERROR_MESSAGE(name, message) \
+    case HTTPD_ERR_##name:                 \
         return message;
         HTTPD_ERRORS(HTTPD_ERROR_MESSAGE)
 #undef HTTPD_ERROR_MESSAGE
@@ -35,8 +35,8 @@ const char *httpd_strerror(enum httpd_error error)
 const char *httpd_error_name(enum httpd_error error)
 {
     switch (error) {
-#define HTTPD_ERROR_NAME(name, message)                                                        \
-    case HTTPD_ERR_##name:                                                                     \
+#define HTTPD_ERROR_NAME(name, message) \
+    case HTTPD_ERR_##name:              \
         return #name;
         HTTPD_ERRORS(HTTPD_ERROR_NAME)
 #undef HTTPD_ERROR_NAME
@@ -47,20 +47,34 @@ const char *httpd_error_name(enum httpd_error error)
 const char *httpd_reason(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
     }
     return "Unknown";
 }
@@ -646,8 +660,9 @@ enum httpd_error httpd_session_respond(struct httpd_session *s, const struct htt
         return HTTPD_ERR_RESPONSE_STATUS;
     }
     bool close = r->close || !req->keep_alive || s->draining;
-    struct head_fields h = {r->status, req->minor_version, req->keep_alive, r->content_type,
-                            r->extra, r->body_len, close};
+    struct head_fields h = {
+        r->status, req->minor_version, req->keep_alive, r->content_type, r->extra, r->body_len,
+        close};
     size_t head = write_head(s, s->scratch, HTTPD_MAX_RESPONSE_HEAD, &h);
     if (head == 0) {
         error_response(s, 500, "response head too large", act);

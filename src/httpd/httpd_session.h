@@ -29,19 +29,19 @@
 #include "httpd_limits.h"
 
 /* X(name, message): the one table of session errors (bad event orders). */
-#define HTTPD_ERRORS(X)                                                                        \
-    X(OK, "no error")                                                                          \
-    X(CLOSED, "event after the session was closed")                                            \
-    X(RESPONSE_OWED, "event or poll while a request waits for httpd_session_respond()")        \
-    X(NO_REQUEST, "httpd_session_respond() with no request waiting for an answer")             \
-    X(INPUT_OVERFLOW, "more bytes received than the read space had room for")                  \
-    X(INPUT_AFTER_EOF, "bytes received after the peer's half-close")                           \
-    X(EOF_TWICE, "the peer half-closed twice")                                                 \
-    X(WRITTEN_OVERFLOW, "more bytes written than were handed out to send")                     \
-    X(CLOCK_BACKWARDS, "an event's time is before an earlier event's")                         \
-    X(INPUT_BUFFER, "an input buffer smaller than the bytes the session holds")                \
-    X(RESPONSE_STATUS, "response status not a final status (200-599)")                         \
-    X(RESPONSE_HEAD, "response head over HTTPD_MAX_RESPONSE_HEAD")                             \
+#define HTTPD_ERRORS(X)                                                                 \
+    X(OK, "no error")                                                                   \
+    X(CLOSED, "event after the session was closed")                                     \
+    X(RESPONSE_OWED, "event or poll while a request waits for httpd_session_respond()") \
+    X(NO_REQUEST, "httpd_session_respond() with no request waiting for an answer")      \
+    X(INPUT_OVERFLOW, "more bytes received than the read space had room for")           \
+    X(INPUT_AFTER_EOF, "bytes received after the peer's half-close")                    \
+    X(EOF_TWICE, "the peer half-closed twice")                                          \
+    X(WRITTEN_OVERFLOW, "more bytes written than were handed out to send")              \
+    X(CLOCK_BACKWARDS, "an event's time is before an earlier event's")                  \
+    X(INPUT_BUFFER, "an input buffer smaller than the bytes the session holds")         \
+    X(RESPONSE_STATUS, "response status not a final status (200-599)")                  \
+    X(RESPONSE_HEAD, "response head over HTTPD_MAX_RESPONSE_HEAD")                      \
     X(BODY_REDECODE, "a chunked body decoded differently the second time (a bug)")
 
 enum httpd_error {
@@ -83,8 +83,8 @@ struct httpd_response {
     const char *extra;        /* more field lines, each ending in CRLF, or NULL */
     const uint8_t *body;      /* must stay valid until the SEND is queued */
     size_t body_len;
-    bool close;               /* the last response: Connection: close */
-    const char *error;        /* non-NULL: answer with the standard error response for
+    bool close;        /* the last response: Connection: close */
+    const char *error; /* non-NULL: answer with the standard error response for
                                * status naming this reason, and close (fields above unused) */
 };
 

@@ -20,8 +20,7 @@ static int malformed(const char *spec, char *err)
     return -1;
 }
 
-int net_split_host_port(const char *spec, char *host, size_t hostlen, uint16_t *port,
-                        char *err)
+int net_split_host_port(const char *spec, char *host, size_t hostlen, uint16_t *port, char *err)
 {
     const char *colon;
     const char *h = spec;

@@ -19,8 +19,7 @@ struct sockaddr_storage;
  * 65535, decimal. An IPv6 address needs its brackets, so the last colon is always the
  * port's. Returns 0, or -1 with err set (NET_ERR_LEN bytes, may be NULL) and errno
  * EINVAL. */
-int net_split_host_port(const char *spec, char *host, size_t hostlen, uint16_t *port,
-                        char *err);
+int net_split_host_port(const char *spec, char *host, size_t hostlen, uint16_t *port, char *err);
 
 /* Writes sa as "192.0.2.1:7" or "[::1]:7", the grammar net_split_host_port reads. */
 void net_format_address(const struct sockaddr_storage *sa, char *out, size_t outlen);

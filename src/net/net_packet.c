@@ -21,7 +21,6 @@
 #define VLAN_TAG_LEN 4
 #define ADDRS_LEN (2 * NET_MAC_LEN) /* a tag goes right after the two addresses */
 
-
 /* ---- opening -------------------------------------------------------------------------------- */
 
 /* packet(7) sockets need CAP_NET_RAW: say so rather than just "Operation not permitted". */
@@ -142,8 +141,7 @@ static uint16_t tag_tpid(uint32_t status, uint16_t tpid)
     return (status & TP_STATUS_VLAN_TPID_VALID) && tpid != 0 ? tpid : ETH_P_8021Q;
 }
 
-ssize_t net_packet_recv(int fd, uint8_t *buf, size_t cap, struct net_frame_info *info,
-                        char *err)
+ssize_t net_packet_recv(int fd, uint8_t *buf, size_t cap, struct net_frame_info *info, char *err)
 {
     struct sockaddr_ll from;
     union {
@@ -268,7 +266,7 @@ struct net_ring {
     size_t map_len;
     size_t block_size;
     size_t block_count;
-    size_t next; /* the block to look at next */
+    size_t next;                   /* the block to look at next */
     uint8_t scratch[RING_SCRATCH]; /* a frame whose tag goes back in */
 };
 

@@ -51,8 +51,7 @@ int net_packet_attach_filter(int fd, const struct sock_filter *prog, size_t len,
 
 /* Receives one frame into buf[0..cap) with its outer VLAN tag back in place. Returns the
  * bytes kept, or -1 with errno EAGAIN when none is waiting (err untouched), or -1. */
-ssize_t net_packet_recv(int fd, uint8_t *buf, size_t cap, struct net_frame_info *info,
-                        char *err);
+ssize_t net_packet_recv(int fd, uint8_t *buf, size_t cap, struct net_frame_info *info, char *err);
 
 /* Sends frame[0..len) out of ifindex as it is (the caller wrote the Ethernet header and
  * any tags). Returns 0 or -1; EAGAIN/ENOBUFS mean the queue is full. */
@@ -83,8 +82,8 @@ int net_ring_fd(const struct net_ring *ring);
 void net_ring_close(struct net_ring *ring);
 
 /* Called for each frame, tags back in place; frame is valid during the call only. */
-typedef void net_ring_frame_fn(const uint8_t *frame, size_t len,
-                               const struct net_frame_info *info, void *arg);
+typedef void net_ring_frame_fn(const uint8_t *frame, size_t len, const struct net_frame_info *info,
+                               void *arg);
 
 /* Calls fn for every frame of every block the kernel has handed over, and gives the
  * blocks back. Returns the number of frames; never blocks (poll the fd for more). */

@@ -11,7 +11,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-
 static int unix_address(const char *path, struct sockaddr_un *sa, char *err)
 {
     memset(sa, 0, sizeof(*sa));

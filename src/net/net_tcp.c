@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-
 int net_tcp_resolve(const char *spec, bool passive, struct addrinfo **res, char *err)
 {
     char host[NET_HOST_LEN], port[sizeof("65535")];
@@ -54,8 +53,7 @@ int net_tcp_listen(const char *spec, int backlog, char *err)
     int saved = 0;
     const char *call = "socket";
     for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0) {
             saved = errno;
             continue;
@@ -82,14 +80,12 @@ int net_tcp_listen(const char *spec, int backlog, char *err)
 
 int net_tcp_connect_start(const struct addrinfo *ai, char *err)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                    ai->ai_protocol);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
     if (fd < 0)
         return net_fail(err, "socket", errno);
     /* Note that connect() interrupted by a signal goes on in the background, as if
      * EINPROGRESS: the caller waits for writability either way, then asks SO_ERROR. */
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS &&
-        errno != EINTR)
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS && errno != EINTR)
         return net_fail_close(fd, err, "connect");
     return fd;
 }
@@ -158,8 +154,8 @@ long net_raise_nofile(long want, char *err)
         return net_fail(err, "getrlimit(RLIMIT_NOFILE)", errno);
     if (want < 0 || (rlim_t)want <= rl.rlim_cur)
         return (long)rl.rlim_cur;
-    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || (rlim_t)want < rl.rlim_max ? (rlim_t)want
-                                                                             : rl.rlim_max;
+    rl.rlim_cur =
+        rl.rlim_max == RLIM_INFINITY || (rlim_t)want < rl.rlim_max ? (rlim_t)want : rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
         return net_fail(err, "setrlimit(RLIMIT_NOFILE)", errno);
     return (long)rl.rlim_cur;

@@ -11,8 +11,7 @@
 
 static int bad_address(const char *spec, char *err)
 {
-    snprintf(err, NET_ERR_LEN, "bad address %s: want ADDR:PORT, e.g. 127.0.0.1:7 or [::1]:7",
-             spec);
+    snprintf(err, NET_ERR_LEN, "bad address %s: want ADDR:PORT, e.g. 127.0.0.1:7 or [::1]:7", spec);
     errno = EINVAL;
     return -1;
 }

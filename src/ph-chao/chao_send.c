@@ -61,8 +61,10 @@ static int build_request(struct sender *s, char *err, size_t errlen)
                                                : CHAO_FRAMING_NATIVE;
     if (framing == CHAO_FRAMING_BARE && CHAO_MAGIC_LEN + len < CHAO_ETH_HEADER_LEN) {
         /* packet(7) refuses frames shorter than the link header (dev_validate_header). */
-        snprintf(err, errlen, "a bare message needs at least %d bytes: the frame must hold an "
-                              "Ethernet header", CHAO_ETH_HEADER_LEN - CHAO_MAGIC_LEN);
+        snprintf(err, errlen,
+                 "a bare message needs at least %d bytes: the frame must hold an "
+                 "Ethernet header",
+                 CHAO_ETH_HEADER_LEN - CHAO_MAGIC_LEN);
         return -1;
     }
     if (o->iface != NULL) {

@@ -199,8 +199,7 @@ static void on_stop_signal(struct net_loop *loop, int signo, void *arg)
 static void on_tick(struct net_loop *loop, void *arg)
 {
     struct server *s = arg;
-    if (s->opts->seconds > 0 &&
-        (double)(net_now_ms() - s->started_ms) >= s->opts->seconds * 1000.0)
+    if (s->opts->seconds > 0 && (double)(net_now_ms() - s->started_ms) >= s->opts->seconds * 1000.0)
         net_loop_stop(loop);
 }
 

@@ -10,7 +10,8 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: ph-chao serve   (--iface IF | --udp ADDR:PORT) [--no-ring] [--seconds S] [--quiet]\n"
+    fputs("usage: ph-chao serve   (--iface IF | --udp ADDR:PORT) [--no-ring] [--seconds S] "
+          "[--quiet]\n"
           "                       [--record SOCKET] [--status-file PATH]\n"
           "       ph-chao send    (--iface IF | --udp ADDR:PORT) [--to MAC] [--vlan ID]...\n"
           "                       [--bare] [--type request|reply|error] [--seq N]\n"
@@ -88,14 +89,22 @@ enum {
 };
 
 static const struct option long_options[] = {
-    {"iface", required_argument, NULL, 'i'},     {"udp", required_argument, NULL, 'u'},
-    {"to", required_argument, NULL, 't'},        {"vlan", required_argument, NULL, 'v'},
-    {"bare", no_argument, NULL, 'b'},            {"type", required_argument, NULL, 'T'},
-    {"seq", required_argument, NULL, 's'},       {"timeout", required_argument, NULL, 'W'},
-    {"retries", required_argument, NULL, 'r'},   {"no-wait", no_argument, NULL, OPT_NO_WAIT},
-    {"no-ring", no_argument, NULL, OPT_NO_RING}, {"seconds", required_argument, NULL, OPT_SECONDS},
-    {"quiet", no_argument, NULL, 'q'},           {"chao-only", no_argument, NULL, OPT_CHAO_ONLY},
-    {"count", required_argument, NULL, 'c'},     {"help", no_argument, NULL, 'h'},
+    {"iface", required_argument, NULL, 'i'},
+    {"udp", required_argument, NULL, 'u'},
+    {"to", required_argument, NULL, 't'},
+    {"vlan", required_argument, NULL, 'v'},
+    {"bare", no_argument, NULL, 'b'},
+    {"type", required_argument, NULL, 'T'},
+    {"seq", required_argument, NULL, 's'},
+    {"timeout", required_argument, NULL, 'W'},
+    {"retries", required_argument, NULL, 'r'},
+    {"no-wait", no_argument, NULL, OPT_NO_WAIT},
+    {"no-ring", no_argument, NULL, OPT_NO_RING},
+    {"seconds", required_argument, NULL, OPT_SECONDS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"chao-only", no_argument, NULL, OPT_CHAO_ONLY},
+    {"count", required_argument, NULL, 'c'},
+    {"help", no_argument, NULL, 'h'},
     {"record", required_argument, NULL, OPT_RECORD},
     {"status-file", required_argument, NULL, OPT_STATUS_FILE},
     {NULL, 0, NULL, 0},

@@ -44,7 +44,7 @@ struct chao_opts {
     bool no_ring;   /* a recvmsg loop instead of the TPACKET_V3 ring */
     double seconds; /* stop after this long (0: on SIGINT/SIGTERM only) */
     bool quiet;
-    const char *record; /* --record SOCKET: mirror received frames into ph-store */
+    const char *record;      /* --record SOCKET: mirror received frames into ph-store */
     const char *status_file; /* --status-file PATH: serve's JSON status (docs/chao.md) */
 
     /* capture */

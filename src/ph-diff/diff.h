@@ -32,23 +32,23 @@
 
 /* Limits: every loop over these is bounded by them. */
 #define DIFF_MAX_SERVERS 16
-#define DIFF_MAX_STREAM 8192          /* bytes of one request stream */
-#define DIFF_MAX_PIECES 8             /* TCP segments one stream is sent in */
-#define DIFF_MAX_REQUESTS 64          /* answers compared per stream and server */
+#define DIFF_MAX_STREAM 8192           /* bytes of one request stream */
+#define DIFF_MAX_PIECES 8              /* TCP segments one stream is sent in */
+#define DIFF_MAX_REQUESTS 64           /* answers compared per stream and server */
 #define DIFF_MAX_RESPONSE (512u << 10) /* response bytes kept per connection */
 #define DIFF_MAX_QUIRKS 128
 #define DIFF_NAME_LEN 32
 
 /* The campaign's budget (diff_campaign.c, diff_findings.c, diff_minimize.c). */
-#define DIFF_ROUND_MS 2000u        /* fuzzing between two confirm/minimize steps */
-#define DIFF_MAX_FINDINGS 512      /* kept; more keys are counted, not kept */
-#define DIFF_MAX_CANDIDATES 64     /* new keys confirmed per round */
-#define DIFF_MAX_REFUTED 3         /* a key refuted this often is timing: not tried again */
-#define DIFF_MIN_BATCH 16          /* candidates of one minimizer's step */
-#define DIFF_MIN_TESTS 1500        /* executions per minimization */
-#define DIFF_MIN_FLOOR_MS 5000u    /* minimizing gets at least this long, past --time */
-#define DIFF_MIN_FLAT 2048         /* candidates of all minimizers in one step */
-#define DIFF_FUZZ_SHARE 60         /* percent of --time for fuzzing; the rest minimizes */
+#define DIFF_ROUND_MS 2000u     /* fuzzing between two confirm/minimize steps */
+#define DIFF_MAX_FINDINGS 512   /* kept; more keys are counted, not kept */
+#define DIFF_MAX_CANDIDATES 64  /* new keys confirmed per round */
+#define DIFF_MAX_REFUTED 3      /* a key refuted this often is timing: not tried again */
+#define DIFF_MIN_BATCH 16       /* candidates of one minimizer's step */
+#define DIFF_MIN_TESTS 1500     /* executions per minimization */
+#define DIFF_MIN_FLOOR_MS 5000u /* minimizing gets at least this long, past --time */
+#define DIFF_MIN_FLAT 2048      /* candidates of all minimizers in one step */
+#define DIFF_FUZZ_SHARE 60      /* percent of --time for fuzzing; the rest minimizes */
 
 enum diff_kind {
     DIFF_KIND_ECHO,      /* answers each accepted request with the echo contract */
@@ -108,8 +108,7 @@ typedef void diff_done_fn(void *arg, void *tag, const struct diff_stream *s,
  * is done. Returns 0, or -1 with err set when the event loop fails. Every connection is
  * bounded by connect_ms, quiet_ms and close_ms. */
 int diff_engine_run(struct diff_server *servers, size_t n, const struct diff_engine_opts *o,
-                    diff_next_fn *next, diff_done_fn *done, void *arg, char *err,
-                    size_t errlen);
+                    diff_next_fn *next, diff_done_fn *done, void *arg, char *err, size_t errlen);
 
 /* ---- diff_response.c: response bytes -> final responses -------------------------- */
 
@@ -195,15 +194,15 @@ enum diff_class {
 const char *diff_class_name(enum diff_class c);
 
 enum diff_quirk_rule {
-    QUIRK_HEADER_CASE,      /* field names compare case-insensitively */
-    QUIRK_DROP_HEADER,      /* a field is left out of the comparison */
-    QUIRK_IGNORE_VERSION,   /* the version it reports is not the client's */
-    QUIRK_TRIM_OWS,         /* leading/trailing SP and HTAB of values are not compared */
-    QUIRK_JOIN_DUPLICATES,  /* same-name fields compare as one, values joined by ", " */
-    QUIRK_REFRAMES_BODY,    /* Content-Length/Transfer-Encoding are its own: compare bodies */
-    QUIRK_EXCLUDE_STATUS,   /* this status says nothing about parsing: stop comparing there */
-    QUIRK_UNFOLD,           /* obs-fold (CRLF + SP/HTAB) in a value compares as one SP */
-    QUIRK_ANY_ORDER,        /* the order of the fields is its own (a proxy writes some first) */
+    QUIRK_HEADER_CASE,     /* field names compare case-insensitively */
+    QUIRK_DROP_HEADER,     /* a field is left out of the comparison */
+    QUIRK_IGNORE_VERSION,  /* the version it reports is not the client's */
+    QUIRK_TRIM_OWS,        /* leading/trailing SP and HTAB of values are not compared */
+    QUIRK_JOIN_DUPLICATES, /* same-name fields compare as one, values joined by ", " */
+    QUIRK_REFRAMES_BODY,   /* Content-Length/Transfer-Encoding are its own: compare bodies */
+    QUIRK_EXCLUDE_STATUS,  /* this status says nothing about parsing: stop comparing there */
+    QUIRK_UNFOLD,          /* obs-fold (CRLF + SP/HTAB) in a value compares as one SP */
+    QUIRK_ANY_ORDER,       /* the order of the fields is its own (a proxy writes some first) */
 };
 
 struct diff_quirk {
@@ -272,18 +271,18 @@ void diff_mutate(const struct diff_seeds *sd, struct diff_rng *rng, struct diff_
 /* ---- the campaign's findings (diff_findings.c) and their report (diff_report.c) ----- */
 
 struct diff_finding {
-    char key[320];    /* class|server|ph-parse verdict: one finding per key */
+    char key[320]; /* class|server|ph-parse verdict: one finding per key */
     enum diff_class cls;
     char server[DIFF_NAME_LEN]; /* the server that differs from ph-parse (the reference) */
-    char groups[256]; /* "a,b / c / d": on the reproducer, servers that agree, groups apart */
-    char parse[48];   /* what ph-parse made of it: ok:N, incomplete or its error */
+    char groups[256];       /* "a,b / c / d": on the reproducer, servers that agree, groups apart */
+    char parse[48];         /* what ph-parse made of it: ok:N, incomplete or its error */
     struct diff_stream min; /* the minimized reproducer */
     size_t orig_len;
-    uint64_t hits;         /* streams of the run with this key */
-    double first_s;        /* seconds into the run it was first seen */
-    unsigned min_tests;    /* executions the minimization took */
-    int expected;          /* row of the expectation table it shows, or -1 */
-    char file[96];         /* reproducer, relative to the output folder */
+    uint64_t hits;                    /* streams of the run with this key */
+    double first_s;                   /* seconds into the run it was first seen */
+    unsigned min_tests;               /* executions the minimization took */
+    int expected;                     /* row of the expectation table it shows, or -1 */
+    char file[96];                    /* reproducer, relative to the output folder */
     char what[DIFF_MAX_SERVERS][160]; /* what each server did with the reproducer */
 };
 
@@ -369,8 +368,7 @@ int diff_campaign_open(struct diff_campaign *c, const char *store_path);
 int diff_campaign_run(struct diff_campaign *c);
 /* Writes the report, prints the closing line and every broken expectation. Returns the
  * exit status: 0, 1 (an --expect row missing or --must-agree broken) or 2 (I/O). */
-int diff_campaign_summary(struct diff_campaign *c, int argc, char **argv,
-                          const char *quirks_path);
+int diff_campaign_summary(struct diff_campaign *c, int argc, char **argv, const char *quirks_path);
 void diff_campaign_free(struct diff_campaign *c);
 
 /* ---- diff_eval.c: what one stream showed ------------------------------------------ */
@@ -388,8 +386,8 @@ struct diff_eval {
 
 /* Builds every server's view of s from its answers (into c->views) and compares each
  * with the reference's. A server that refused the connection sets c->dead. */
-void diff_evaluate(struct diff_campaign *c, const struct diff_stream *s,
-                   const struct diff_raw *raw, struct diff_eval *ev);
+void diff_evaluate(struct diff_campaign *c, const struct diff_stream *s, const struct diff_raw *raw,
+                   struct diff_eval *ev);
 /* One line for one server: what it did with the stream (for the report). */
 void diff_describe(const struct diff_view *v, char *out, size_t len);
 
@@ -398,14 +396,13 @@ struct diff_batch {
     struct diff_campaign *c;
     struct diff_stream *s;
     size_t n, next;
-    char (*wants)[320]; /* a key stream i should show */
-    bool *ok;           /* ok[i]: stream i showed it */
+    char (*wants)[320];             /* a key stream i should show */
+    bool *ok;                       /* ok[i]: stream i showed it */
     struct diff_finding **describe; /* fill describe[i]->what from stream i */
 };
 
 /* Runs b's streams with options o. Returns 0, or -1 after a line on stderr. */
-int diff_batch_run(struct diff_campaign *c, struct diff_batch *b,
-                   const struct diff_engine_opts *o);
+int diff_batch_run(struct diff_campaign *c, struct diff_batch *b, const struct diff_engine_opts *o);
 
 /* ---- diff_findings.c: candidates and findings ------------------------------------- */
 

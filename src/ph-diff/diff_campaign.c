@@ -77,8 +77,7 @@ static bool fuzz_next(void *arg, struct diff_stream *out, void **tag)
     return true;
 }
 
-static void fuzz_done(void *arg, void *tag, const struct diff_stream *s,
-                      const struct diff_raw *raw)
+static void fuzz_done(void *arg, void *tag, const struct diff_stream *s, const struct diff_raw *raw)
 {
     struct diff_campaign *c = arg;
     static struct diff_eval ev;
@@ -130,7 +129,8 @@ static void finish(struct diff_campaign *c)
     for (size_t i = 0; i < c->nf; i++)
         all[i] = &c->f[i];
     uint64_t now = net_now_ms();
-    uint64_t end = c->deadline_ms > now + DIFF_MIN_FLOOR_MS ? c->deadline_ms : now + DIFF_MIN_FLOOR_MS;
+    uint64_t end =
+        c->deadline_ms > now + DIFF_MIN_FLOOR_MS ? c->deadline_ms : now + DIFF_MIN_FLOOR_MS;
     if (c->minimize && c->nf > 0) {
         fprintf(stderr, "ph-diff: minimizing %zu findings for at most %.0f s\n", c->nf,
                 (double)(end - now) / 1000.0);
@@ -157,8 +157,8 @@ int diff_campaign_run(struct diff_campaign *c)
         uint64_t now = net_now_ms();
         c->round_end_ms = now + DIFF_ROUND_MS;
         uint64_t t0 = now;
-        if (diff_engine_run(c->servers, c->nservers, &c->fuzz_opts, fuzz_next, fuzz_done, c,
-                            err, sizeof(err)) != 0) {
+        if (diff_engine_run(c->servers, c->nservers, &c->fuzz_opts, fuzz_next, fuzz_done, c, err,
+                            sizeof(err)) != 0) {
             fprintf(stderr, "ph-diff: %s\n", err);
             return -1;
         }
@@ -174,8 +174,10 @@ int diff_campaign_run(struct diff_campaign *c)
                     c->fuzz_ms ? 1000.0 * (double)c->streams / (double)c->fuzz_ms : 0.0, c->nf);
     }
     if (c->dead >= 0) {
-        fprintf(stderr, "ph-diff: server %s at %s refuses connections: it died (see its log); "
-                        "stopping\n", c->servers[c->dead].name, c->servers[c->dead].addr);
+        fprintf(stderr,
+                "ph-diff: server %s at %s refuses connections: it died (see its log); "
+                "stopping\n",
+                c->servers[c->dead].name, c->servers[c->dead].addr);
         return -1;
     }
     if (!c->replay)
@@ -185,8 +187,7 @@ int diff_campaign_run(struct diff_campaign *c)
 
 /* ---- the summary ----------------------------------------------------------------------- */
 
-int diff_campaign_summary(struct diff_campaign *c, int argc, char **argv,
-                          const char *quirks_path)
+int diff_campaign_summary(struct diff_campaign *c, int argc, char **argv, const char *quirks_path)
 {
     int rc = 0;
     char cmd[1024];
@@ -195,14 +196,24 @@ int diff_campaign_summary(struct diff_campaign *c, int argc, char **argv,
         o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, "%s%s", i ? " " : "", argv[i]);
     uint64_t now = net_now_ms();
     struct diff_summary sum = {
-        .servers = c->servers, .nservers = c->nservers, .f = c->f, .nf = c->nf,
-        .expect = c->expect, .nexpect = c->nexpect,
+        .servers = c->servers,
+        .nservers = c->nservers,
+        .f = c->f,
+        .nf = c->nf,
+        .expect = c->expect,
+        .nexpect = c->nexpect,
         .must_a = c->must_a >= 0 ? c->servers[c->must_a].name : NULL,
         .must_b = c->must_b >= 0 ? c->servers[c->must_b].name : NULL,
-        .must_failed = c->must_failed, .streams = c->streams, .seed_streams = c->seed_streams,
-        .candidates = c->ncand_total, .refuted = c->refuted_total, .dropped = c->dropped,
-        .fuzz_s = (double)c->fuzz_ms / 1000.0, .total_s = (double)(now - c->start_ms) / 1000.0,
-        .command = cmd, .quirks_path = quirks_path,
+        .must_failed = c->must_failed,
+        .streams = c->streams,
+        .seed_streams = c->seed_streams,
+        .candidates = c->ncand_total,
+        .refuted = c->refuted_total,
+        .dropped = c->dropped,
+        .fuzz_s = (double)c->fuzz_ms / 1000.0,
+        .total_s = (double)(now - c->start_ms) / 1000.0,
+        .command = cmd,
+        .quirks_path = quirks_path,
     };
     if (diff_report_write(c->out_dir, &sum) != 0) {
         fprintf(stderr, "ph-diff: %s/report.md: %s\n", c->out_dir, strerror(errno));
@@ -212,8 +223,7 @@ int diff_campaign_summary(struct diff_campaign *c, int argc, char **argv,
             "ph-diff: %llu mutated + %llu seed streams in %.1f s (%.0f streams/s through "
             "%zu servers while fuzzing), %zu findings: %s/report.md\n",
             (unsigned long long)c->streams, (unsigned long long)c->seed_streams, sum.total_s,
-            c->fuzz_ms ? 1000.0 * (double)(c->streams + c->seed_streams) / (double)c->fuzz_ms
-                       : 0.0,
+            c->fuzz_ms ? 1000.0 * (double)(c->streams + c->seed_streams) / (double)c->fuzz_ms : 0.0,
             c->nservers, c->nf, c->out_dir);
     int verdict = diff_expect_verdict(c);
     return rc ? rc : verdict;

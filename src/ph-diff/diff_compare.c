@@ -110,8 +110,7 @@ struct norm {
     size_t ndrop;
 };
 
-static void norm_for(const struct diff_quirks *qs, const char *a, const char *b,
-                     struct norm *n)
+static void norm_for(const struct diff_quirks *qs, const char *a, const char *b, struct norm *n)
 {
     memset(n, 0, sizeof(*n));
     for (size_t i = 0; i < qs->n; i++) {
@@ -119,15 +118,32 @@ static void norm_for(const struct diff_quirks *qs, const char *a, const char *b,
         if (!applies(q, a) && !applies(q, b))
             continue;
         switch (q->rule) {
-        case QUIRK_HEADER_CASE: n->header_case = true; break;
-        case QUIRK_IGNORE_VERSION: n->ignore_version = true; break;
-        case QUIRK_TRIM_OWS: n->trim = true; break;
-        case QUIRK_JOIN_DUPLICATES: n->join = true; break;
-        case QUIRK_REFRAMES_BODY: n->reframes = true; break;
-        case QUIRK_UNFOLD: n->unfold = true; break;
-        case QUIRK_ANY_ORDER: n->any_order = true; break;
-        case QUIRK_DROP_HEADER: n->drop[n->ndrop++] = q->arg; break;
-        case QUIRK_EXCLUDE_STATUS: break;
+        case QUIRK_HEADER_CASE:
+            n->header_case = true;
+            break;
+        case QUIRK_IGNORE_VERSION:
+            n->ignore_version = true;
+            break;
+        case QUIRK_TRIM_OWS:
+            n->trim = true;
+            break;
+        case QUIRK_JOIN_DUPLICATES:
+            n->join = true;
+            break;
+        case QUIRK_REFRAMES_BODY:
+            n->reframes = true;
+            break;
+        case QUIRK_UNFOLD:
+            n->unfold = true;
+            break;
+        case QUIRK_ANY_ORDER:
+            n->any_order = true;
+            break;
+        case QUIRK_DROP_HEADER:
+            n->drop[n->ndrop++] = q->arg;
+            break;
+        case QUIRK_EXCLUDE_STATUS:
+            break;
         }
     }
 }
@@ -176,7 +192,8 @@ static void put_value(struct byte_buf *out, const struct norm *n, struct ph_slic
     for (size_t i = s; i < e; i++) {
         /* RFC 9112 5.2: obs-fold may be replaced by SP; whitespace around it with it. */
         if (n->unfold && (v.ptr[i] == '\r' || v.ptr[i] == '\n')) {
-            while (out->len > 0 && (out->data[out->len - 1] == ' ' || out->data[out->len - 1] == '\t'))
+            while (out->len > 0 &&
+                   (out->data[out->len - 1] == ' ' || out->data[out->len - 1] == '\t'))
                 out->len--;
             while (i + 1 < e && (v.ptr[i + 1] == '\r' || v.ptr[i + 1] == '\n' ||
                                  v.ptr[i + 1] == ' ' || v.ptr[i + 1] == '\t'))
@@ -213,10 +230,15 @@ static void sort_fields(struct byte_buf *out)
             start = i + 1;
         }
     for (size_t i = 1; i < n; i++)
-        for (size_t k = i; k > 0 && entry_cmp(out->data + off[k - 1], len[k - 1],
-                                              out->data + off[k], len[k]) > 0; k--) {
-            size_t t = off[k]; off[k] = off[k - 1]; off[k - 1] = t;
-            t = len[k]; len[k] = len[k - 1]; len[k - 1] = t;
+        for (size_t k = i;
+             k > 0 && entry_cmp(out->data + off[k - 1], len[k - 1], out->data + off[k], len[k]) > 0;
+             k--) {
+            size_t t = off[k];
+            off[k] = off[k - 1];
+            off[k - 1] = t;
+            t = len[k];
+            len[k] = len[k - 1];
+            len[k - 1] = t;
         }
     static struct byte_buf tmp;
     tmp.len = 0;
@@ -294,7 +316,7 @@ enum diff_class diff_compare(const struct diff_quirks *qs, const char *name_a,
         int sa = ra ? ra->status : 0, sb = rb ? rb->status : 0;
         if (excluded(qs, name_a, sa) || excluded(qs, name_b, sb))
             break;
-        bool acc_a = sa > 0 && sa < 400, acc_b = sb > 0 && sb < 400;
+        bool acc_a = sa > 0 && sa<400, acc_b = sb> 0 && sb < 400;
         if (sa == 0 || sb == 0) {
             /* One answered; the other either closed on its own (it refused the rest
              * without a word) or was still waiting for more bytes when we half-closed:

@@ -23,10 +23,10 @@
 
 enum conn_state {
     C_DONE = 0,
-    C_CONNECTING, /* wants writability, then SO_ERROR */
-    C_SENDING,    /* segments to go; next_send_ms paces them */
-    C_WAITING,    /* all sent: waits for quiet_ms of silence */
-    C_HALF_CLOSED,/* FIN sent: waits for the server's close */
+    C_CONNECTING,  /* wants writability, then SO_ERROR */
+    C_SENDING,     /* segments to go; next_send_ms paces them */
+    C_WAITING,     /* all sent: waits for quiet_ms of silence */
+    C_HALF_CLOSED, /* FIN sent: waits for the server's close */
 };
 
 struct slot;
@@ -173,8 +173,7 @@ static void on_conn(struct net_loop *loop, int fd, unsigned events, void *arg)
         net_tcp_nodelay(c->fd, true, NULL); /* each segment leaves as its own */
         c->st = c->slot->s.len > 0 ? C_SENDING : C_WAITING;
         c->last_ms = net_now_ms();
-        net_loop_set_events(e->loop, c->fd,
-                            NET_READABLE | (c->st == C_SENDING ? NET_WRITABLE : 0));
+        net_loop_set_events(e->loop, c->fd, NET_READABLE | (c->st == C_SENDING ? NET_WRITABLE : 0));
         return;
     }
     if ((events & NET_READABLE) && !conn_read(e, c))
@@ -280,14 +279,13 @@ static void reap(struct net_loop *loop, void *arg)
 }
 
 int diff_engine_run(struct diff_server *servers, size_t n, const struct diff_engine_opts *o,
-                    diff_next_fn *next, diff_done_fn *done, void *arg, char *err,
-                    size_t errlen)
+                    diff_next_fn *next, diff_done_fn *done, void *arg, char *err, size_t errlen)
 {
     char nerr[NET_ERR_LEN] = "";
-    struct engine e = {.servers = servers, .n = n, .o = o, .next = next, .done = done,
-                       .arg = arg};
-    e.nslots = o->inflight == 0 ? 1 : o->inflight > ENGINE_MAX_INFLIGHT ? ENGINE_MAX_INFLIGHT
-                                                                        : o->inflight;
+    struct engine e = {.servers = servers, .n = n, .o = o, .next = next, .done = done, .arg = arg};
+    e.nslots = o->inflight == 0                    ? 1
+               : o->inflight > ENGINE_MAX_INFLIGHT ? ENGINE_MAX_INFLIGHT
+                                                   : o->inflight;
     net_raise_nofile((long)(e.nslots * n + 64), NULL);
     e.slots = calloc(e.nslots, sizeof(*e.slots));
     e.loop = net_loop_create(nerr, sizeof(nerr));

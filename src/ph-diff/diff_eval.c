@@ -18,8 +18,8 @@ static bool eval_has(const struct diff_eval *ev, const char *key)
     return false;
 }
 
-void diff_evaluate(struct diff_campaign *c, const struct diff_stream *s,
-                   const struct diff_raw *raw, struct diff_eval *ev)
+void diff_evaluate(struct diff_campaign *c, const struct diff_stream *s, const struct diff_raw *raw,
+                   struct diff_eval *ev)
 {
     bool head[DIFF_MAX_REQUESTS];
     size_t nhead = diff_head_flags(s->data, s->len, head, DIFF_MAX_REQUESTS);
@@ -87,19 +87,18 @@ void diff_describe(const struct diff_view *v, char *out, size_t len)
     for (size_t i = 0; i < v->nreq && o + 1 < len; i++) {
         const struct diff_request *r = &v->req[i];
         if (r->echo)
-            o += (size_t)snprintf(out + o, len - o, "%s%d %.*s %.*s, %zu fields, body %zu",
-                                  i ? "; " : "", r->status, (int)(r->method.len < 16 ? r->method.len : 16),
-                                  (const char *)r->method.ptr,
-                                  (int)(r->target.len < 32 ? r->target.len : 32),
-                                  (const char *)r->target.ptr, r->nfields, r->body.len);
+            o += (size_t)snprintf(
+                out + o, len - o, "%s%d %.*s %.*s, %zu fields, body %zu", i ? "; " : "", r->status,
+                (int)(r->method.len < 16 ? r->method.len : 16), (const char *)r->method.ptr,
+                (int)(r->target.len < 32 ? r->target.len : 32), (const char *)r->target.ptr,
+                r->nfields, r->body.len);
         else if (r->status == DIFF_STATUS_NOT_HTTP)
             o += (size_t)snprintf(out + o, len - o, "%snot an HTTP response", i ? "; " : "");
         else
             o += (size_t)snprintf(out + o, len - o, "%s%d", i ? "; " : "", r->status);
     }
     if (o + 1 < len) {
-        static const char *const ends[] = {"closed", "left open", "reset", "refused",
-                                           "incomplete"};
+        static const char *const ends[] = {"closed", "left open", "reset", "refused", "incomplete"};
         snprintf(out + o, len - o, "%s%s%s", v->nreq ? "; " : "", ends[v->end],
                  v->silent_close ? " on its own" : "");
     }
@@ -137,14 +136,13 @@ static void batch_done(void *arg, void *tag, const struct diff_stream *s,
     }
 }
 
-int diff_batch_run(struct diff_campaign *c, struct diff_batch *b,
-                   const struct diff_engine_opts *o)
+int diff_batch_run(struct diff_campaign *c, struct diff_batch *b, const struct diff_engine_opts *o)
 {
     char err[NET_ERR_LEN];
     b->c = c;
     b->next = 0;
-    if (diff_engine_run(c->servers, c->nservers, o, batch_next, batch_done, b, err,
-                        sizeof(err)) != 0) {
+    if (diff_engine_run(c->servers, c->nservers, o, batch_next, batch_done, b, err, sizeof(err)) !=
+        0) {
         fprintf(stderr, "ph-diff: %s\n", err);
         return -1;
     }

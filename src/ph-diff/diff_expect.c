@@ -66,7 +66,8 @@ static int group_of(const char *groups, const char *name)
         if (*p == '/')
             g++;
         bool at_start = p == groups || p[-1] == ',' || p[-1] == ' ';
-        if (at_start && strncmp(p, name, ln) == 0 && (p[ln] == ',' || p[ln] == ' ' || p[ln] == '\0'))
+        if (at_start && strncmp(p, name, ln) == 0 &&
+            (p[ln] == ',' || p[ln] == ' ' || p[ln] == '\0'))
             return g;
     }
     return -1;
@@ -78,7 +79,8 @@ void diff_expect_match(struct diff_campaign *c, struct diff_finding *f)
      * and one of them accepting what the other does not (or reading further). */
     f->expected = -1;
     for (size_t e = 0; e < c->nexpect && f->expected < 0; e++) {
-        if (strcmp(f->parse, c->expect[e].parse) == 0 && strcmp(f->server, c->expect[e].server) == 0 &&
+        if (strcmp(f->parse, c->expect[e].parse) == 0 &&
+            strcmp(f->server, c->expect[e].server) == 0 &&
             (f->cls == DIFF_BOUNDARY || f->cls == DIFF_ACCEPT_VS_REJECT)) {
             f->expected = (int)e;
             c->expect[e].seen++;
@@ -86,11 +88,10 @@ void diff_expect_match(struct diff_campaign *c, struct diff_finding *f)
     }
     /* --must-agree A,B: a finding of either against the other (one of them is the
      * reference), or the reproducer's groups put them apart. */
-    if (c->must_a >= 0 &&
-        ((strcmp(f->server, c->servers[c->must_a].name) == 0 && c->must_b == 0) ||
-         (strcmp(f->server, c->servers[c->must_b].name) == 0 && c->must_a == 0) ||
-         group_of(f->groups, c->servers[c->must_a].name) !=
-             group_of(f->groups, c->servers[c->must_b].name)))
+    if (c->must_a >= 0 && ((strcmp(f->server, c->servers[c->must_a].name) == 0 && c->must_b == 0) ||
+                           (strcmp(f->server, c->servers[c->must_b].name) == 0 && c->must_a == 0) ||
+                           group_of(f->groups, c->servers[c->must_a].name) !=
+                               group_of(f->groups, c->servers[c->must_b].name)))
         c->must_failed = true;
 }
 
@@ -99,8 +100,9 @@ int diff_expect_verdict(const struct diff_campaign *c)
     int rc = 0;
     for (size_t e = 0; e < c->nexpect; e++)
         if (c->expect[e].seen == 0) {
-            fprintf(stderr, "ph-diff: expected difference not found: %s apart from ph-parse "
-                            "on %s (%s)\n",
+            fprintf(stderr,
+                    "ph-diff: expected difference not found: %s apart from ph-parse "
+                    "on %s (%s)\n",
                     c->expect[e].server, c->expect[e].parse, c->expect[e].why);
             rc = 1;
         }

@@ -57,9 +57,8 @@ void diff_keep(struct diff_campaign *c, struct diff_finding *f)
     if (file_write_all(path, f->min.data, f->min.len) != 0)
         fprintf(stderr, "ph-diff: %s: %s\n", path, strerror(errno));
     /* Into the store as an http_request case: it seeds the in-process targets. */
-    if (c->store != NULL &&
-        !store_client_send_nowait(c->store, "http_request", STORE_KIND_QUEUE, f->min.data,
-                                  f->min.len))
+    if (c->store != NULL && !store_client_send_nowait(c->store, "http_request", STORE_KIND_QUEUE,
+                                                      f->min.data, f->min.len))
         c->dropped++;
     fprintf(stderr, "ph-diff: %6.1fs  %-16s %-12s [%s]  %zu -> %zu bytes  (%s)\n", f->first_s,
             diff_class_name(f->cls), f->server, f->parse, f->orig_len, f->min.len, f->groups);
@@ -85,8 +84,7 @@ void diff_confirm(struct diff_campaign *c)
     diff_batch_run(c, &b, &c->confirm_opts);
     for (size_t i = 0; i < c->ncand; i++) {
         struct diff_candidate *cand = &c->cand[i];
-        if (ok[i] && diff_finding_find(c, cand->key) == NULL &&
-            c->nf < DIFF_MAX_FINDINGS) {
+        if (ok[i] && diff_finding_find(c, cand->key) == NULL && c->nf < DIFF_MAX_FINDINGS) {
             struct diff_finding *f = &c->f[c->nf++];
             memset(f, 0, sizeof(*f));
             snprintf(f->key, sizeof(f->key), "%s", cand->key);

@@ -86,25 +86,50 @@ static bool pick_field(const struct diff_stream *s, struct diff_rng *rng, size_t
 }
 
 static const char *const interesting_fields[] = {
-    "Content-Length: 0\r\n", "Content-Length: 5\r\n", "Content-Length: 05\r\n",
-    "Content-Length:  5 \r\n", "Content-Length: 5, 5\r\n", "Content-Length: +5\r\n",
-    "Content-Length: -1\r\n", "Content-Length: 99999999999999999999\r\n",
-    "Transfer-Encoding: chunked\r\n", "Transfer-Encoding: Chunked\r\n",
-    "Transfer-Encoding: gzip, chunked\r\n", "Transfer-Encoding: chunked, identity\r\n",
-    "Transfer-Encoding:\tchunked\r\n", "Transfer-Encoding: \"chunked\"\r\n",
-    "Transfer-Encoding : chunked\r\n", " Transfer-Encoding: chunked\r\n",
-    "Transfer-Encoding: xchunked\r\n", "Host: a.test\r\n", "Host: b.test\r\n", "Host:\r\n",
-    "host: a.test:80\r\n", "Host: a.test@b.test\r\n", "Connection: close\r\n",
-    "Connection: keep-alive\r\n", "Connection: Upgrade\r\nUpgrade: websocket\r\n",
-    "Expect: 100-continue\r\n", "Proxy-Connection: keep-alive\r\n", "X: a\r\n b\r\n",
-    "X:\x00\r\n", "X-\x80: y\r\n", "X: y\r\r\n", ": empty\r\n", "Keep-Alive: timeout=5\r\n",
-    "TE: trailers\r\n", "Trailer: X\r\n", "Content-Type: text/plain\r\n",
-    "Cookie: a=1\r\n", "Cookie: b=2\r\n", "Range: bytes=0-1\r\n",
+    "Content-Length: 0\r\n",
+    "Content-Length: 5\r\n",
+    "Content-Length: 05\r\n",
+    "Content-Length:  5 \r\n",
+    "Content-Length: 5, 5\r\n",
+    "Content-Length: +5\r\n",
+    "Content-Length: -1\r\n",
+    "Content-Length: 99999999999999999999\r\n",
+    "Transfer-Encoding: chunked\r\n",
+    "Transfer-Encoding: Chunked\r\n",
+    "Transfer-Encoding: gzip, chunked\r\n",
+    "Transfer-Encoding: chunked, identity\r\n",
+    "Transfer-Encoding:\tchunked\r\n",
+    "Transfer-Encoding: \"chunked\"\r\n",
+    "Transfer-Encoding : chunked\r\n",
+    " Transfer-Encoding: chunked\r\n",
+    "Transfer-Encoding: xchunked\r\n",
+    "Host: a.test\r\n",
+    "Host: b.test\r\n",
+    "Host:\r\n",
+    "host: a.test:80\r\n",
+    "Host: a.test@b.test\r\n",
+    "Connection: close\r\n",
+    "Connection: keep-alive\r\n",
+    "Connection: Upgrade\r\nUpgrade: websocket\r\n",
+    "Expect: 100-continue\r\n",
+    "Proxy-Connection: keep-alive\r\n",
+    "X: a\r\n b\r\n",
+    "X:\x00\r\n",
+    "X-\x80: y\r\n",
+    "X: y\r\r\n",
+    ": empty\r\n",
+    "Keep-Alive: timeout=5\r\n",
+    "TE: trailers\r\n",
+    "Trailer: X\r\n",
+    "Content-Type: text/plain\r\n",
+    "Cookie: a=1\r\n",
+    "Cookie: b=2\r\n",
+    "Range: bytes=0-1\r\n",
 };
 
-static const uint8_t interesting_bytes[] = {0x00, '\r', '\n', ' ', '\t', ':', ',', ';', '=',
-                                            0x7f, 0x80, 0xff, '"', '0', '1', 'f', 'F', 'x',
-                                            '\\', '/', '%', '#', '?', '@', 0x0b, 0x0c};
+static const uint8_t interesting_bytes[] = {0x00, '\r', '\n', ' ', '\t', ':', ',',  ';', '=',
+                                            0x7f, 0x80, 0xff, '"', '0',  '1', 'f',  'F', 'x',
+                                            '\\', '/',  '%',  '#', '?',  '@', 0x0b, 0x0c};
 
 /* ---- mutations ---------------------------------------------------------------------- */
 
@@ -189,8 +214,8 @@ static bool m_case(struct diff_stream *s, struct diff_rng *rng)
     size_t mode = diff_below(rng, 3);
     for (size_t i = at; i < end; i++) {
         uint8_t c = s->data[i];
-        s->data[i] = (uint8_t)(mode == 0   ? toupper(c)
-                               : mode == 1 ? tolower(c)
+        s->data[i] = (uint8_t)(mode == 0            ? toupper(c)
+                               : mode == 1          ? tolower(c)
                                : diff_below(rng, 2) ? toupper(c)
                                                     : tolower(c));
     }
@@ -234,7 +259,7 @@ static bool m_whitespace(struct diff_stream *s, struct diff_rng *rng)
         return insert_str(s, eol, w); /* trailing */
     case 7:
         return insert_str(s, at, w); /* before the name: a continuation line */
-    default: /* obs-fold inside the value */
+    default:                         /* obs-fold inside the value */
         return colon && insert_str(s, c + 1 + diff_below(rng, eol - c), "\r\n ");
     }
 }
@@ -246,10 +271,16 @@ static bool m_chunk(struct diff_stream *s, struct diff_rng *rng)
     if (he >= s->len || diff_below(rng, 3) == 0) {
         /* add Transfer-Encoding: chunked and a chunked body after the head */
         static const char *const bodies[] = {
-            "5\r\nhello\r\n0\r\n\r\n", "5;ext=1\r\nhello\r\n0\r\n\r\n",
-            "5\nhello\n0\n\n", "05\r\nhello\r\n0\r\nX: y\r\n\r\n", "5 \r\nhello\r\n0\r\n\r\n",
-            "0x5\r\nhello\r\n0\r\n\r\n", "5\r\nhelloXX0\r\n\r\n", "5\r\nhello\r\n0\r\n",
-            "ffffffffffffffff1\r\nhello\r\n0\r\n\r\n", "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+            "5\r\nhello\r\n0\r\n\r\n",
+            "5;ext=1\r\nhello\r\n0\r\n\r\n",
+            "5\nhello\n0\n\n",
+            "05\r\nhello\r\n0\r\nX: y\r\n\r\n",
+            "5 \r\nhello\r\n0\r\n\r\n",
+            "0x5\r\nhello\r\n0\r\n\r\n",
+            "5\r\nhelloXX0\r\n\r\n",
+            "5\r\nhello\r\n0\r\n",
+            "ffffffffffffffff1\r\nhello\r\n0\r\n\r\n",
+            "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
             "5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
         };
         if (he == s->len && (he < 2 || s->data[he - 1] != '\n'))
@@ -335,15 +366,33 @@ void diff_mutate(const struct diff_seeds *sd, struct diff_rng *rng, struct diff_
         size_t op = diff_below(rng, 9);
         bool ok;
         switch (op) {
-        case 0: ok = m_byte(out, rng); break;
-        case 1: ok = m_dict(sd, out, rng); break;
-        case 2: ok = m_header_insert(out, rng); break;
-        case 3: ok = m_header_delete(out, rng); break;
-        case 4: ok = m_header_duplicate(out, rng); break;
-        case 5: ok = m_case(out, rng); break;
-        case 6: ok = m_whitespace(out, rng); break;
-        case 7: ok = m_chunk(out, rng); break;
-        default: ok = m_stream(sd, out, rng); break;
+        case 0:
+            ok = m_byte(out, rng);
+            break;
+        case 1:
+            ok = m_dict(sd, out, rng);
+            break;
+        case 2:
+            ok = m_header_insert(out, rng);
+            break;
+        case 3:
+            ok = m_header_delete(out, rng);
+            break;
+        case 4:
+            ok = m_header_duplicate(out, rng);
+            break;
+        case 5:
+            ok = m_case(out, rng);
+            break;
+        case 6:
+            ok = m_whitespace(out, rng);
+            break;
+        case 7:
+            ok = m_chunk(out, rng);
+            break;
+        default:
+            ok = m_stream(sd, out, rng);
+            break;
         }
         if (ok)
             done[ndone++] = ops[op];

@@ -48,8 +48,9 @@ static void report_json(struct byte_buf *b, const struct diff_summary *s)
 {
     byte_buf_puts(b, "{\"command\":");
     str(b, s->command);
-    byte_buf_printf(b, ",\"streams\":%llu,\"seed_streams\":%llu,\"fuzz_seconds\":%.1f,"
-                       "\"total_seconds\":%.1f,\"streams_per_second\":%.1f,",
+    byte_buf_printf(b,
+                    ",\"streams\":%llu,\"seed_streams\":%llu,\"fuzz_seconds\":%.1f,"
+                    "\"total_seconds\":%.1f,\"streams_per_second\":%.1f,",
                     (unsigned long long)s->streams, (unsigned long long)s->seed_streams, s->fuzz_s,
                     s->total_s,
                     s->fuzz_s > 0 ? (double)(s->streams + s->seed_streams) / s->fuzz_s : 0.0);
@@ -64,8 +65,9 @@ static void report_json(struct byte_buf *b, const struct diff_summary *s)
         str(b, sv->name);
         byte_buf_puts(b, ",\"address\":");
         str(b, sv->addr);
-        byte_buf_printf(b, ",\"kind\":\"%s\",\"connections\":%llu,\"requests\":%llu,"
-                           "\"errors\":%llu,\"mean_connection_ms\":%.1f,\"finished_last\":%llu}",
+        byte_buf_printf(b,
+                        ",\"kind\":\"%s\",\"connections\":%llu,\"requests\":%llu,"
+                        "\"errors\":%llu,\"mean_connection_ms\":%.1f,\"finished_last\":%llu}",
                         kinds[sv->kind], (unsigned long long)sv->conns,
                         (unsigned long long)sv->requests, (unsigned long long)sv->errors,
                         sv->conns ? (double)sv->busy_ms / (double)sv->conns : 0.0,
@@ -106,8 +108,9 @@ static void report_json(struct byte_buf *b, const struct diff_summary *s)
         byte_buf_puts(b, ",\"segments\":[");
         for (size_t k = 0; k < f->min.npieces; k++)
             byte_buf_printf(b, "%s%zu", k ? "," : "", f->min.pieces[k]);
-        byte_buf_printf(b, "],\"original_length\":%zu,\"minimize_runs\":%u,\"hits\":%llu,"
-                           "\"first_seen_s\":%.1f,\"expected\":",
+        byte_buf_printf(b,
+                        "],\"original_length\":%zu,\"minimize_runs\":%u,\"hits\":%llu,"
+                        "\"first_seen_s\":%.1f,\"expected\":",
                         f->orig_len, f->min_tests, (unsigned long long)f->hits, f->first_s);
         if (f->expected >= 0)
             byte_buf_printf(b, "%d", f->expected);
@@ -136,13 +139,13 @@ static void report_md(struct byte_buf *b, const struct diff_summary *s)
                     "every server while fuzzing (%.1f s). %llu new discrepancies were "
                     "candidates, %llu of them not seen again with the longer quiet time "
                     "(timing, not findings). Quirk table: `%s`.\n\n",
-                    (unsigned long long)s->streams, (unsigned long long)s->seed_streams,
-                    s->total_s,
+                    (unsigned long long)s->streams, (unsigned long long)s->seed_streams, s->total_s,
                     s->fuzz_s > 0 ? (double)(s->streams + s->seed_streams) / s->fuzz_s : 0.0,
-                    s->fuzz_s, (unsigned long long)s->candidates,
-                    (unsigned long long)s->refuted, s->quirks_path);
-    byte_buf_puts(b, "| server | address | kind | connections | requests answered | errors | "
-                     "mean connection ms | finished a stream last |\n|---|---|---|---|---|---|---|---|\n");
+                    s->fuzz_s, (unsigned long long)s->candidates, (unsigned long long)s->refuted,
+                    s->quirks_path);
+    byte_buf_puts(
+        b, "| server | address | kind | connections | requests answered | errors | "
+           "mean connection ms | finished a stream last |\n|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < s->nservers; i++) {
         const struct diff_server *sv = &s->servers[i];
         static const char *const kinds[] = {"echo", "verdict", "in-process"};
@@ -182,13 +185,12 @@ static void report_md(struct byte_buf *b, const struct diff_summary *s)
             const struct diff_finding *f = &s->f[i];
             if (f->cls != order[k])
                 continue;
-            byte_buf_printf(b, "| %s | %s | [%s](%s)%s | ", f->server, f->parse, f->file,
-                            f->file, f->min.npieces ? " (segmented)" : "");
+            byte_buf_printf(b, "| %s | %s | [%s](%s)%s | ", f->server, f->parse, f->file, f->file,
+                            f->min.npieces ? " (segmented)" : "");
             cell_bytes(b, f->min.data, f->min.len, 120);
             byte_buf_printf(b, " | %llu | %s | ", (unsigned long long)f->hits, f->groups);
             for (size_t v = 0; v < s->nservers; v++)
-                byte_buf_printf(b, "%s**%s**: %s", v ? "<br>" : "", s->servers[v].name,
-                                f->what[v]);
+                byte_buf_printf(b, "%s**%s**: %s", v ? "<br>" : "", s->servers[v].name, f->what[v]);
             byte_buf_puts(b, " |\n");
         }
     }

@@ -19,8 +19,7 @@ struct head {
 
 /* One response head at buf[0..len). PH_OK fills h; PH_INCOMPLETE: the connection ended
  * inside it; PH_REJECT: not an HTTP/1.x response. */
-static enum ph_status read_head(const uint8_t *buf, size_t len, bool head_request,
-                                struct head *h)
+static enum ph_status read_head(const uint8_t *buf, size_t len, bool head_request, struct head *h)
 {
     static const enum body_kind kinds[] = {
         [HTTP_RESPONSE_NONE] = BODY_NONE,
@@ -31,8 +30,7 @@ static enum ph_status read_head(const uint8_t *buf, size_t len, bool head_reques
          * a close-delimited body so the comparison still sees them. */
         [HTTP_RESPONSE_TUNNEL] = BODY_CLOSE,
     };
-    const struct http_response_options opt = {.head_request = head_request,
-                                               .allow_bare_lf = true};
+    const struct http_response_options opt = {.head_request = head_request, .allow_bare_lf = true};
     struct http_response res;
     enum ph_status st = http_parse_response(buf, len, &opt, &res);
     if (st != PH_OK)

@@ -63,7 +63,9 @@ int diff_seeds_load_dict(struct diff_seeds *sd, const char *path)
     if (f == NULL)
         return -1;
     char line[1024];
-    struct { size_t off, len; } spans[1024];
+    struct {
+        size_t off, len;
+    } spans[1024];
     size_t n = 0;
     while (n < 1024 && fgets(line, sizeof(line), f) != NULL) {
         char *q = strchr(line, '"');
@@ -96,8 +98,8 @@ int diff_seeds_load_dict(struct diff_seeds *sd, const char *path)
         return -1;
     sd->tokens = t;
     for (size_t i = 0; i < n; i++)
-        sd->tokens[sd->ntokens++] = (struct ph_slice){sd->token_bytes.data + spans[i].off,
-                                                      spans[i].len};
+        sd->tokens[sd->ntokens++] =
+            (struct ph_slice){sd->token_bytes.data + spans[i].off, spans[i].len};
     return (int)n;
 }
 

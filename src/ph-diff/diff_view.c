@@ -217,12 +217,26 @@ static bool string(struct json *j, struct ph_slice *out)
             return false;
         c = *j->p++;
         switch (c) {
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
-        case '"': case '\\': case '/': *o++ = c; break;
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
+        case '"':
+        case '\\':
+        case '/':
+            *o++ = c;
+            break;
         case 'u': {
             if (j->end - j->p < 4)
                 return false;
@@ -394,6 +408,6 @@ void diff_view_from_raw(const struct diff_raw *raw, const uint8_t *stream, size_
             from = r->offset + 1;
     }
     if (tmp->garbage && v->nreq < DIFF_MAX_REQUESTS)
-        v->req[v->nreq++] = (struct diff_request){.status = DIFF_STATUS_NOT_HTTP,
-                                                  .offset = SIZE_MAX};
+        v->req[v->nreq++] =
+            (struct diff_request){.status = DIFF_STATUS_NOT_HTTP, .offset = SIZE_MAX};
 }

@@ -88,20 +88,41 @@ struct args {
 /* Options into c's settings and *a. Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, struct diff_campaign *c, struct args *a)
 {
-    c->fuzz_opts = (struct diff_engine_opts){.inflight = 64, .quiet_ms = 40, .close_ms = 1000,
-                                             .gap_ms = 1, .connect_ms = 3000};
+    c->fuzz_opts = (struct diff_engine_opts){
+        .inflight = 64, .quiet_ms = 40, .close_ms = 1000, .gap_ms = 1, .connect_ms = 3000};
     c->must_a = c->must_b = -1;
     c->minimize = true;
     c->dead = -1;
     c->out_dir = "build/diff";
     c->max_streams = UINT64_MAX;
-    *a = (struct args){.quirks = "tests/diff/quirks.tsv", .seconds = 60, .seed = 1,
-                       .confirm_quiet = 150, .parse = true};
+    *a = (struct args){.quirks = "tests/diff/quirks.tsv",
+                       .seconds = 60,
+                       .seed = 1,
+                       .confirm_quiet = 150,
+                       .parse = true};
     uint64_t v;
     enum {
-        O_ECHO = 256, O_SERVER, O_NO_PARSE, O_SEEDS, O_DICT, O_QUIRKS, O_EXPECT, O_MUST, O_OUT,
-        O_TIME, O_MAX, O_SEEDS_ONLY, O_REPLAY, O_INFLIGHT, O_QUIET, O_CQUIET, O_CLOSE, O_GAP,
-        O_SEED, O_STORE, O_NO_MIN,
+        O_ECHO = 256,
+        O_SERVER,
+        O_NO_PARSE,
+        O_SEEDS,
+        O_DICT,
+        O_QUIRKS,
+        O_EXPECT,
+        O_MUST,
+        O_OUT,
+        O_TIME,
+        O_MAX,
+        O_SEEDS_ONLY,
+        O_REPLAY,
+        O_INFLIGHT,
+        O_QUIET,
+        O_CQUIET,
+        O_CLOSE,
+        O_GAP,
+        O_SEED,
+        O_STORE,
+        O_NO_MIN,
     };
     static const struct option options[] = {
         {"echo-server", required_argument, NULL, O_ECHO},
@@ -141,24 +162,42 @@ static int parse_args(int argc, char **argv, struct diff_campaign *c, struct arg
             a->specs[a->nspecs].spec = optarg;
             a->specs[a->nspecs++].kind = opt == O_ECHO ? DIFF_KIND_ECHO : DIFF_KIND_VERDICT;
             break;
-        case O_NO_PARSE: a->parse = false; break;
+        case O_NO_PARSE:
+            a->parse = false;
+            break;
         case O_SEEDS:
             bad = a->nseed_dirs == 16;
             if (!bad)
                 a->seed_dirs[a->nseed_dirs++] = optarg;
             break;
-        case O_DICT: a->dict = optarg; break;
-        case O_QUIRKS: a->quirks = optarg; break;
-        case O_EXPECT: a->expect = optarg; break;
-        case O_MUST: a->must = optarg; break;
-        case O_OUT: c->out_dir = optarg; break;
-        case O_TIME: bad = !cli_parse_u64(optarg, 0, 7 * 86400, &a->seconds); break;
+        case O_DICT:
+            a->dict = optarg;
+            break;
+        case O_QUIRKS:
+            a->quirks = optarg;
+            break;
+        case O_EXPECT:
+            a->expect = optarg;
+            break;
+        case O_MUST:
+            a->must = optarg;
+            break;
+        case O_OUT:
+            c->out_dir = optarg;
+            break;
+        case O_TIME:
+            bad = !cli_parse_u64(optarg, 0, 7 * 86400, &a->seconds);
+            break;
         case O_MAX:
             bad = !cli_parse_u64(optarg, 0, UINT64_MAX, &v);
             c->max_streams = v;
             break;
-        case O_SEEDS_ONLY: c->seeds_only = true; break;
-        case O_REPLAY: c->replay = c->seeds_only = true; break;
+        case O_SEEDS_ONLY:
+            c->seeds_only = true;
+            break;
+        case O_REPLAY:
+            c->replay = c->seeds_only = true;
+            break;
         case O_INFLIGHT:
             bad = !cli_parse_u64(optarg, 0, 512, &v) || v == 0;
             c->fuzz_opts.inflight = (unsigned)v;
@@ -167,7 +206,9 @@ static int parse_args(int argc, char **argv, struct diff_campaign *c, struct arg
             bad = !cli_parse_u64(optarg, 0, 60000, &v) || v == 0;
             c->fuzz_opts.quiet_ms = (unsigned)v;
             break;
-        case O_CQUIET: bad = !cli_parse_u64(optarg, 1, 60000, &a->confirm_quiet); break;
+        case O_CQUIET:
+            bad = !cli_parse_u64(optarg, 1, 60000, &a->confirm_quiet);
+            break;
         case O_CLOSE:
             bad = !cli_parse_u64(optarg, 0, 60000, &v) || v == 0;
             c->fuzz_opts.close_ms = (unsigned)v;
@@ -176,11 +217,21 @@ static int parse_args(int argc, char **argv, struct diff_campaign *c, struct arg
             bad = !cli_parse_u64(optarg, 0, 1000, &v);
             c->fuzz_opts.gap_ms = (unsigned)v;
             break;
-        case O_SEED: bad = !cli_parse_u64(optarg, 0, UINT64_MAX, &a->seed); break;
-        case O_STORE: a->store = optarg; break;
-        case O_NO_MIN: c->minimize = false; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 64;
+        case O_SEED:
+            bad = !cli_parse_u64(optarg, 0, UINT64_MAX, &a->seed);
+            break;
+        case O_STORE:
+            a->store = optarg;
+            break;
+        case O_NO_MIN:
+            c->minimize = false;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 64;
         }
         if (bad) {
             fprintf(stderr, "ph-diff: --%s %s: not valid (see --help)\n", options[li].name,

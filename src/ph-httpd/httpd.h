@@ -19,16 +19,16 @@
 
 /* Defaults: what a public server needs (each a flag, stated in --help). */
 #define HTTPD_DEFAULT_LISTEN "127.0.0.1:8080"
-#define HTTPD_DEFAULT_MAX_HEAD (16u * 1024u)   /* over: 431 */
-#define HTTPD_DEFAULT_MAX_BODY (1024u * 1024u) /* over: 413 */
-#define HTTPD_DEFAULT_MAX_CONNS 4096u          /* over: accepts wait (or 503) */
-#define HTTPD_DEFAULT_HEADER_TIMEOUT_MS 10000u /* a head not complete by then: 408 */
-#define HTTPD_DEFAULT_BODY_TIMEOUT_MS 10000u   /* no body bytes for that long: 408 */
-#define HTTPD_DEFAULT_IDLE_TIMEOUT_MS 60000u   /* keep-alive idle, or a client not reading */
+#define HTTPD_DEFAULT_MAX_HEAD (16u * 1024u)    /* over: 431 */
+#define HTTPD_DEFAULT_MAX_BODY (1024u * 1024u)  /* over: 413 */
+#define HTTPD_DEFAULT_MAX_CONNS 4096u           /* over: accepts wait (or 503) */
+#define HTTPD_DEFAULT_HEADER_TIMEOUT_MS 10000u  /* a head not complete by then: 408 */
+#define HTTPD_DEFAULT_BODY_TIMEOUT_MS 10000u    /* no body bytes for that long: 408 */
+#define HTTPD_DEFAULT_IDLE_TIMEOUT_MS 60000u    /* keep-alive idle, or a client not reading */
 #define HTTPD_DEFAULT_MAX_OUTPUT (256u * 1024u) /* unsent bytes before a client is not read */
-#define HTTPD_DEFAULT_DRAIN_MS 10000u          /* SIGTERM: in-flight requests get this long */
-#define HTTPD_LINGER_MS 2000u                  /* after a final response: discard input */
-#define HTTPD_SWEEP_MS 100u                    /* timeout resolution */
+#define HTTPD_DEFAULT_DRAIN_MS 10000u           /* SIGTERM: in-flight requests get this long */
+#define HTTPD_LINGER_MS 2000u                   /* after a final response: discard input */
+#define HTTPD_SWEEP_MS 100u                     /* timeout resolution */
 #define HTTPD_RECORD_TARGET "http_request"
 
 struct httpd_config {
@@ -59,8 +59,8 @@ struct conn {
     /* Output: out[sent..len) is still to go. */
     struct byte_buf out;
     size_t sent;
-    bool write_blocked; /* waiting for EPOLLOUT */
-    unsigned events;    /* what the loop watches for us */
+    bool write_blocked;    /* waiting for EPOLLOUT */
+    unsigned events;       /* what the loop watches for us */
     LIST_ENTRY(conn) link; /* in server.conns */
 };
 

@@ -116,8 +116,10 @@ static void route(struct conn *c, const struct http_request *r, const uint8_t *b
         SET_BODY(resp, "405 Method Not Allowed: not a proxy\n");
     } else if (echo_all || slice_is(path, "/echo")) {
         http_json_request(&json, r, body, body_len);
-        resp = (struct httpd_response){.status = 200, .content_type = "application/json",
-                                       .body = json.data, .body_len = json.len};
+        resp = (struct httpd_response){.status = 200,
+                                       .content_type = "application/json",
+                                       .body = json.data,
+                                       .body_len = json.len};
         if (json.failed)
             resp = (struct httpd_response){.status = 500, .error = "out of memory"};
     } else if (slice_is(path, "/")) {

@@ -183,7 +183,7 @@ static void on_term(struct net_loop *loop, int signo, void *arg)
     if (s->draining)
         return;
     daemon_logf("%s: draining %zu connections (at most %u ms)", strsignal(signo), s->nconns,
-             s->cfg->drain_ms);
+                s->cfg->drain_ms);
     s->draining = true;
     s->drain_deadline_ms = net_now_ms() + s->cfg->drain_ms;
     write_status(s, "draining");
@@ -228,8 +228,8 @@ static int setup(struct server *s, char *err)
         return -1;
     if (got < want)
         daemon_logf("warning: RLIMIT_NOFILE is %ld (hard limit), below the %ld that %zu "
-                 "connections need: accepts pause when fds run out",
-                 got, want, cfg->max_conns);
+                    "connections need: accepts pause when fds run out",
+                    got, want, cfg->max_conns);
     if (cfg->record_socket != NULL) {
         size_t max_case = cfg->max_head + cfg->max_body;
         if (max_case > STORE_MAX_CASE_LIMIT)

@@ -50,8 +50,8 @@ static void usage(FILE *out)
             "SIGUSR1: print statistics. SIGPIPE is ignored. More: docs/httpd.md\n",
             HTTPD_DEFAULT_LISTEN, HTTPD_DEFAULT_MAX_HEAD, (unsigned)HTTP_MAX_HEAD_SIZE,
             HTTPD_DEFAULT_MAX_BODY, HTTPD_DEFAULT_MAX_CONNS, HTTPD_DEFAULT_HEADER_TIMEOUT_MS,
-            HTTPD_DEFAULT_BODY_TIMEOUT_MS, HTTPD_DEFAULT_IDLE_TIMEOUT_MS,
-            HTTPD_DEFAULT_MAX_OUTPUT, HTTPD_DEFAULT_DRAIN_MS, HTTPD_RECORD_TARGET);
+            HTTPD_DEFAULT_BODY_TIMEOUT_MS, HTTPD_DEFAULT_IDLE_TIMEOUT_MS, HTTPD_DEFAULT_MAX_OUTPUT,
+            HTTPD_DEFAULT_DRAIN_MS, HTTPD_RECORD_TARGET);
 }
 
 /* Fills cfg from the command line. Returns -1 to run, or the exit status (0 after

@@ -22,8 +22,8 @@ enum input_kind {
 
 static void json_mac(struct byte_buf *b, const char *key, const uint8_t mac[CHAO_MAC_LEN])
 {
-    byte_buf_printf(b, ",\"%s\":\"%02x:%02x:%02x:%02x:%02x:%02x\"", key, mac[0], mac[1],
-                    mac[2], mac[3], mac[4], mac[5]);
+    byte_buf_printf(b, ",\"%s\":\"%02x:%02x:%02x:%02x:%02x:%02x\"", key, mac[0], mac[1], mac[2],
+                    mac[3], mac[4], mac[5]);
 }
 
 static void json_vlans(struct byte_buf *b, const struct chao_frame *f)
@@ -218,7 +218,7 @@ int ph_parse_chao(int argc, char **argv)
         rc = PH_PARSE_EXIT_USAGE;
     } else
         rc = parse_one(1, data, len, kind == INPUT_DATAGRAM) ? PH_PARSE_EXIT_OK
-                                                              : PH_PARSE_EXIT_ERROR;
+                                                             : PH_PARSE_EXIT_ERROR;
     free(data);
     if (fflush(stdout) != 0)
         return PH_PARSE_EXIT_IO;

@@ -28,7 +28,7 @@ struct conn {
     size_t let_go; /* body bytes of the current request read and dropped from buf */
     uint8_t *body; /* PH_PARSE_BODY_SHOWN bytes: the start of the current body */
     size_t shown;
-    uint64_t body_len; /* decoded body bytes of the current request, shown or not */
+    uint64_t body_len;   /* decoded body bytes of the current request, shown or not */
     struct byte_buf out; /* the line being printed, reused so memory does not churn */
 };
 

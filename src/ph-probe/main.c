@@ -136,8 +136,8 @@ static int parse_options(int argc, char **argv, struct probe_opts *opt, const ch
         bool zero_ok = c == 'd' || c == 'q' || c == 'm' || c == 'i';
         if (c == '?' || !cli_parse_u64(optarg, 0, 3600000, &v) || (v == 0 && !zero_ok)) {
             if (c != '?')
-                fprintf(stderr, "ph-probe: --%s %s: not a valid number\n",
-                        options[longindex].name, optarg);
+                fprintf(stderr, "ph-probe: --%s %s: not a valid number\n", options[longindex].name,
+                        optarg);
             usage(stderr);
             return EXIT_USAGE;
         }
@@ -176,8 +176,7 @@ static int parse_options(int argc, char **argv, struct probe_opts *opt, const ch
 }
 
 /* Resolution failed: every file gets its "dns" line. */
-static int report_dns_error(int argc, char **argv, const struct probe_opts *opt,
-                            const char *err)
+static int report_dns_error(int argc, char **argv, const struct probe_opts *opt, const char *err)
 {
     fprintf(stderr, "ph-probe: %s (dns)\n", err);
     for (int i = optind + 1; i < argc; i++) {

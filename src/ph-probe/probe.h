@@ -33,15 +33,15 @@
 #define PROBE_MAX_REQUESTS 1024
 
 struct probe_opts {
-    size_t split;           /* bytes per piece; 0: all at once */
-    unsigned delay_ms;      /* between pieces */
-    unsigned quiet_ms;      /* silence after sending before the half-close */
-    unsigned timeout_ms;    /* connect; no send progress; after the half-close */
-    unsigned max_time_ms;   /* the whole file, connect to close; 0: no limit */
-    size_t max_responses;   /* responses per file, interim ones included */
-    size_t max_interim;     /* 1xx interim responses per file */
-    bool keep_bodies;       /* keep decoded bodies (--body) */
-    bool keep_raw;          /* keep every response byte as it arrived (--raw) */
+    size_t split;         /* bytes per piece; 0: all at once */
+    unsigned delay_ms;    /* between pieces */
+    unsigned quiet_ms;    /* silence after sending before the half-close */
+    unsigned timeout_ms;  /* connect; no send progress; after the half-close */
+    unsigned max_time_ms; /* the whole file, connect to close; 0: no limit */
+    size_t max_responses; /* responses per file, interim ones included */
+    size_t max_interim;   /* 1xx interim responses per file */
+    bool keep_bodies;     /* keep decoded bodies (--body) */
+    bool keep_raw;        /* keep every response byte as it arrived (--raw) */
 };
 
 #define PROBE_DEFAULT_MAX_TIME_MS 60000
@@ -80,9 +80,9 @@ struct probe_reader {
     size_t nrecs, cap;
     uint8_t methods[PROBE_MAX_REQUESTS]; /* per request: 1 HEAD, 2 CONNECT */
     size_t nrequests, finals, interim;
-    uint64_t total_in;        /* response bytes read so far */
-    uint64_t in_base;         /* total_in offset of in.data[0] */
-    uint64_t half_close_at;   /* total_in at our half-close; UINT64_MAX before it */
+    uint64_t total_in;      /* response bytes read so far */
+    uint64_t in_base;       /* total_in offset of in.data[0] */
+    uint64_t half_close_at; /* total_in at our half-close; UINT64_MAX before it */
     /* the response in progress */
     bool in_body;
     struct probe_rec cur;
@@ -94,8 +94,8 @@ struct probe_reader {
     enum probe_stop stop;
 };
 
-void probe_reader_init(struct probe_reader *r, const struct probe_opts *opt,
-                       const uint8_t *request, size_t len);
+void probe_reader_init(struct probe_reader *r, const struct probe_opts *opt, const uint8_t *request,
+                       size_t len);
 /* Takes n response bytes that arrived at now_ms (ms since connect) and parses what it
  * can. Returns r->stop: PROBE_GOING, or why the caller must stop reading. */
 enum probe_stop probe_reader_feed(struct probe_reader *r, const uint8_t *p, size_t n,

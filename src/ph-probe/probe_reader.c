@@ -50,8 +50,8 @@ static void note_methods(struct probe_reader *r, const uint8_t *data, size_t len
     }
 }
 
-void probe_reader_init(struct probe_reader *r, const struct probe_opts *opt,
-                       const uint8_t *request, size_t len)
+void probe_reader_init(struct probe_reader *r, const struct probe_opts *opt, const uint8_t *request,
+                       size_t len)
 {
     memset(r, 0, sizeof(*r));
     r->opt = *opt;

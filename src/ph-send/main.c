@@ -148,10 +148,14 @@ struct send_options {
 static int parse_options(int argc, char **argv, struct sender *s, struct send_options *o)
 {
     static const struct option options[] = {
-        {"socket", required_argument, NULL, 's'}, {"target", required_argument, NULL, 't'},
-        {"kind", required_argument, NULL, 'k'},   {"expect-uid", required_argument, NULL, 'u'},
-        {"raw", no_argument, NULL, 'r'},          {"max-size", required_argument, NULL, 'm'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+        {"socket", required_argument, NULL, 's'},
+        {"target", required_argument, NULL, 't'},
+        {"kind", required_argument, NULL, 'k'},
+        {"expect-uid", required_argument, NULL, 'u'},
+        {"raw", no_argument, NULL, 'r'},
+        {"max-size", required_argument, NULL, 'm'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;

@@ -46,7 +46,7 @@ struct client {
     int fd;
     uid_t uid;
     struct store_session sess; /* its verdicts waiting for an ack; the ring is ours */
-    LIST_ENTRY(client) link; /* in daemon.clients */
+    LIST_ENTRY(client) link;   /* in daemon.clients */
 };
 
 struct batch_case {
@@ -78,8 +78,8 @@ struct daemon {
     struct store_materializer mat;
     bool mat_running;
     uint64_t mat_quarantined; /* the materializer's count last seen */
-    int raw_target; /* target id in --raw mode, else -1 */
-    struct store_server srv; /* the decisions: limits, lsns, disk admission */
+    int raw_target;           /* target id in --raw mode, else -1 */
+    struct store_server srv;  /* the decisions: limits, lsns, disk admission */
     LIST_HEAD(, client) clients;
     /* the cases of the log's filling batch, and of the batch in flight */
     struct case_batch fill, flight;
@@ -268,7 +268,7 @@ static bool folder_usable(struct daemon *d, int target, uint8_t kind)
 static void handle_case(struct daemon *d, struct client *c, const struct store_case *sc)
 {
     int target = d->raw_target >= 0 ? d->raw_target
-                                     : store_index_target(&d->index, sc->target.ptr, sc->target.len);
+                                    : store_index_target(&d->index, sc->target.ptr, sc->target.len);
     uint8_t kind = (uint8_t)sc->kind;
     uint8_t digest[STORE_DIGEST_LEN];
     sha1(d, sc->data.ptr, sc->data.len, digest);
@@ -287,11 +287,11 @@ static void handle_case(struct daemon *d, struct client *c, const struct store_c
     bool full;
     if (store_server_disk_changed(&d->srv, &full))
         daemon_logf(full ? "corpus filesystem nearly full: rejecting cases with NO_SPACE until "
-                          "space returns"
-                        : "space on the corpus filesystem again: accepting cases");
+                           "space returns"
+                         : "space on the corpus filesystem again: accepting cases");
     if (v.verdict == STORE_REJECTED && v.reason == STORE_ERR_TARGET_UNUSABLE && d->cfg->verbose)
-        daemon_logf("fd %d: the %s folder of target %s cannot be used: rejected",
-                   c->fd, store_kind_name(sc->kind), d->index.targets[target].name);
+        daemon_logf("fd %d: the %s folder of target %s cannot be used: rejected", c->fd,
+                    store_kind_name(sc->kind), d->index.targets[target].name);
     if (v.verdict != STORE_STORED)
         return;
     const char *name = d->index.targets[target].name;
@@ -326,7 +326,7 @@ static void handle_packet(struct daemon *d, struct client *c, const uint8_t *buf
     }
     if (d->cfg->verbose)
         daemon_logf("fd %d: rejected packet of %zu bytes: %s", c->fd, len,
-                   store_strerror(dec.error));
+                    store_strerror(dec.error));
 }
 
 static void read_client(struct daemon *d, struct client *c)
@@ -415,7 +415,8 @@ static bool collect_batch(struct daemon *d, bool wait, const struct client *watc
     store_materializer_set_log_busy(&d->mat, false);
     if (error != 0) {
         daemon_logf("write-ahead log: %s: rejecting %zu cases", strerror(error), d->flight.n);
-        fail_flight(d, error == ENOSPC || error == EDQUOT ? STORE_ERR_NO_SPACE : STORE_ERR_IO_ERROR);
+        fail_flight(d,
+                    error == ENOSPC || error == EDQUOT ? STORE_ERR_NO_SPACE : STORE_ERR_IO_ERROR);
     } else {
         store_server_durable(&d->srv, d->wal.flight.last_lsn);
         if (store_materializer_push(&d->mat, d->flight.pos, d->flight.n) != 0)
@@ -468,8 +469,8 @@ static void watch_quarantine(struct daemon *d)
     if (n == d->mat_quarantined)
         return;
     daemon_logf("%llu cases set aside in .store/quarantine/: a target folder cannot be used "
-               "(the last: %s, %s)",
-               (unsigned long long)(n - d->mat_quarantined), target, strerror(error));
+                "(the last: %s, %s)",
+                (unsigned long long)(n - d->mat_quarantined), target, strerror(error));
     d->st.quarantined += n - d->mat_quarantined;
     d->mat_quarantined = n;
     for (size_t i = 0; i < d->index.ntargets; i++)
@@ -492,7 +493,7 @@ static void check_backlog(struct net_loop *loop, void *arg)
     if (was == d->backpressure)
         return;
     daemon_logf("backpressure %s (backlog %llu cases, %llu bytes)", d->backpressure ? "on" : "off",
-          (unsigned long long)records, (unsigned long long)bytes);
+                (unsigned long long)records, (unsigned long long)bytes);
     for (struct client *c = LIST_FIRST(&d->clients); c != NULL; c = LIST_NEXT(c, link))
         update_client_events(d, c);
 }
@@ -525,7 +526,8 @@ static void on_listen(struct net_loop *loop, int fd, unsigned events, void *arg)
         uid_t uid;
         pid_t pid;
         if (net_peer_uid(cfd, &uid, &pid, err) != 0 || !uid_allowed(d->cfg, uid)) {
-            daemon_logf("refused a client (uid %ld, pid %ld): not an allowed uid", (long)uid, (long)pid);
+            daemon_logf("refused a client (uid %ld, pid %ld): not an allowed uid", (long)uid,
+                        (long)pid);
             d->st.refused++;
             close(cfd);
             continue;
@@ -540,7 +542,8 @@ static void on_listen(struct net_loop *loop, int fd, unsigned events, void *arg)
         c->uid = uid;
         LIST_INSERT_HEAD(&d->clients, c, link);
         d->st.clients++;
-        if (net_loop_watch(loop, cfd, d->backpressure ? 0 : NET_READABLE, on_client_event, c) != 0) {
+        if (net_loop_watch(loop, cfd, d->backpressure ? 0 : NET_READABLE, on_client_event, c) !=
+            0) {
             daemon_logf("epoll: %s", strerror(errno));
             client_close(d, c);
             continue;
@@ -618,8 +621,8 @@ static int setup(struct daemon *d, char *err)
         return -1;
     d->st.quarantined = rec.quarantined;
     daemon_logf("recovered: %llu cases in the corpus, %llu more from the log%s",
-               (unsigned long long)rec.indexed, (unsigned long long)rec.replayed,
-               rec.quarantined > 0 ? ", some set aside (see above)" : "");
+                (unsigned long long)rec.indexed, (unsigned long long)rec.replayed,
+                rec.quarantined > 0 ? ", some set aside (see above)" : "");
     uint64_t segment = rec.next_segment;
     /* A batch is submitted once it reaches STORE_MAX_BATCH_BYTES: one record more at most,
      * and the padding to a block. */
@@ -627,8 +630,7 @@ static int setup(struct daemon *d, char *err)
                          cfg->max_case + STORE_WAL_ALIGN;
     if (store_wal_open(&d->wal, d->dirs.wal, segment, batch_bytes, err) != 0)
         return -1;
-    if (store_materializer_start(&d->mat, &d->dirs, segment, segment,
-                                 cfg->max_backlog, err) != 0)
+    if (store_materializer_start(&d->mat, &d->dirs, segment, segment, cfg->max_backlog, err) != 0)
         return -1;
     d->mat_running = true;
 
@@ -658,7 +660,6 @@ static int setup(struct daemon *d, char *err)
         snprintf(err, NET_ERR_LEN, "out of memory");
         return -1;
     }
-
 
     d->listen_fd = net_unix_listen(cfg->socket_path, SOCK_SEQPACKET, STORE_LISTEN_BACKLOG, err);
     if (d->listen_fd < 0)
@@ -695,10 +696,11 @@ static void teardown(struct daemon *d, bool listening)
         records = d->mat.count;
         bytes = d->mat.queued_bytes;
         if (records > 0)
-            daemon_logf("%llu cases (%llu bytes) could not be written to the corpus (%s): they stay "
-                  "in the log, and the next start writes them",
-                  (unsigned long long)records, (unsigned long long)bytes,
-                  strerror(d->mat.last_errno));
+            daemon_logf(
+                "%llu cases (%llu bytes) could not be written to the corpus (%s): they stay "
+                "in the log, and the next start writes them",
+                (unsigned long long)records, (unsigned long long)bytes,
+                strerror(d->mat.last_errno));
     }
     if (d->loop != NULL && d->wal.done_fd >= 0)
         net_loop_unwatch(d->loop, d->wal.done_fd);

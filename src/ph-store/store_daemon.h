@@ -38,7 +38,6 @@ struct store_config {
     bool verbose;
 };
 
-
 /* Runs the daemon until SIGTERM or SIGINT. Returns the process exit status. */
 int store_daemon_run(const struct store_config *cfg);
 

@@ -131,7 +131,7 @@ int store_fs_open(const char *root, struct store_dirs *d, char *err)
     empty_dir(d->tmp);
     return 0;
 
-fail: {
+fail : {
     int saved = errno;
     store_fs_close(d);
     errno = saved;
@@ -141,8 +141,8 @@ fail: {
 
 void store_fs_close(struct store_dirs *d)
 {
-    int *fds[] = {&d->root, &d->meta, &d->wal, &d->tmp, &d->quarantine, &d->lock, &d->kinds[0],
-                  &d->kinds[1], &d->kinds[2]};
+    int *fds[] = {&d->root, &d->meta,     &d->wal,      &d->tmp,     &d->quarantine,
+                  &d->lock, &d->kinds[0], &d->kinds[1], &d->kinds[2]};
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);
@@ -215,8 +215,8 @@ static int write_renamed(const struct store_dirs *d, const char *tmp_name, int d
         errno = saved;
         /* The file was written: what failed is the destination (a folder planted at the
          * case's name, no permission), unless the disk itself is the trouble. */
-        bool disk = saved == ENOSPC || saved == EDQUOT || saved == EIO || saved == EROFS ||
-                    saved == ENOMEM;
+        bool disk =
+            saved == ENOSPC || saved == EDQUOT || saved == EIO || saved == EROFS || saved == ENOMEM;
         return disk ? -1 : STORE_FS_UNUSABLE;
     }
     return 0;

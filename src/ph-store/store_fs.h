@@ -25,10 +25,10 @@
 
 struct store_dirs {
     int root;
-    int meta;    /* .store */
-    int wal;     /* .store/wal */
-    int tmp;     /* .store/tmp */
-    int quarantine; /* .store/quarantine */
+    int meta;                    /* .store */
+    int wal;                     /* .store/wal */
+    int tmp;                     /* .store/tmp */
+    int quarantine;              /* .store/quarantine */
     int kinds[STORE_KIND_COUNT]; /* the parent of each kind's target folders */
     int lock;
 };

@@ -291,12 +291,12 @@ static void *materializer_main(void *arg)
 }
 
 int store_materializer_start(struct store_materializer *m, const struct store_dirs *dirs,
-                             uint64_t oldest_segment, uint64_t active_segment,
-                             uint64_t max_backlog, char *err)
+                             uint64_t oldest_segment, uint64_t active_segment, uint64_t max_backlog,
+                             char *err)
 {
     memset(m, 0, sizeof(*m));
-    m->yield_bytes = max_backlog / 4 < STORE_YIELD_BACKLOG_BYTES ? max_backlog / 4
-                                                                 : STORE_YIELD_BACKLOG_BYTES;
+    m->yield_bytes =
+        max_backlog / 4 < STORE_YIELD_BACKLOG_BYTES ? max_backlog / 4 : STORE_YIELD_BACKLOG_BYTES;
     m->dirs = dirs;
     m->oldest_segment = oldest_segment;
     m->active_segment = active_segment;
@@ -333,8 +333,7 @@ static int grow_queue(struct store_materializer *m)
     return 0;
 }
 
-int store_materializer_push(struct store_materializer *m, const struct store_wal_pos *pos,
-                            size_t n)
+int store_materializer_push(struct store_materializer *m, const struct store_wal_pos *pos, size_t n)
 {
     pthread_mutex_lock(&m->mu);
     for (size_t i = 0; i < n; i++) {

@@ -60,8 +60,8 @@ struct store_materializer {
 };
 
 int store_materializer_start(struct store_materializer *m, const struct store_dirs *dirs,
-                             uint64_t oldest_segment, uint64_t active_segment,
-                             uint64_t max_backlog, char *err);
+                             uint64_t oldest_segment, uint64_t active_segment, uint64_t max_backlog,
+                             char *err);
 /* Queues committed records (positions in log order). Returns 0 or -1 (out of memory). */
 int store_materializer_push(struct store_materializer *m, const struct store_wal_pos *pos,
                             size_t n);

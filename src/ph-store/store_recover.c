@@ -82,7 +82,7 @@ static int replay_record(struct replay *r, const char *segment, const struct sto
     case STORE_REPLAY_INVALID:
         r->out->invalid++;
         daemon_logf("log %s: record %llu names no valid target or kind: skipped", segment,
-                   (unsigned long long)rec->lsn);
+                    (unsigned long long)rec->lsn);
         return 0;
     case STORE_REPLAY_WRITE: {
         int rc = store_materialize_record(r->dirs, rec);
@@ -98,18 +98,17 @@ static int replay_record(struct replay *r, const char *segment, const struct sto
         /* fall through */
     case STORE_REPLAY_QUARANTINE:
         if (store_quarantine_record(r->dirs, rec) != 0) {
-            snprintf(r->err, NET_ERR_LEN, "recovery: setting aside a case of %s from %s: %s", target,
-                     segment, strerror(errno));
+            snprintf(r->err, NET_ERR_LEN, "recovery: setting aside a case of %s from %s: %s",
+                     target, segment, strerror(errno));
             return -1;
         }
         r->out->quarantined++;
         daemon_logf("recovery: the %s folder of target %s cannot be used (%s): a case set "
-                   "aside in .store/quarantine/",
-                   store_kind_name((enum store_kind)rec->kind), target, strerror(why));
+                    "aside in .store/quarantine/",
+                    store_kind_name((enum store_kind)rec->kind), target, strerror(why));
         return 0; /* not in the index: a new copy sent later is stored */
     }
-    if (store_index_add(r->ix, (uint16_t)t, rec->kind, rec->digest, 0, rec->payload_len) ==
-        NULL) {
+    if (store_index_add(r->ix, (uint16_t)t, rec->kind, rec->digest, 0, rec->payload_len) == NULL) {
         snprintf(r->err, NET_ERR_LEN, "recovery: out of memory");
         return -1;
     }
@@ -154,8 +153,8 @@ static int replay_segment(struct replay *r, uint64_t segment)
         }
         if (n == 0) {
             daemon_logf("log %s: %zu bytes after offset %zu are not a whole record: ignored "
-                       "(never acknowledged)",
-                       name, size - off, off);
+                        "(never acknowledged)",
+                        name, size - off, off);
             break;
         }
         off += n;

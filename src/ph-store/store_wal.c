@@ -144,8 +144,8 @@ static void *wal_thread_main(void *arg)
  * Page-aligned, as O_DIRECT wants. Returns 0 or -1. */
 static int batch_resize(struct store_wal_batch *b, size_t cap)
 {
-    uint8_t *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    uint8_t *buf =
+        mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (buf == MAP_FAILED)
         return -1;
     if (b->len > 0)
@@ -157,8 +157,7 @@ static int batch_resize(struct store_wal_batch *b, size_t cap)
     return 0;
 }
 
-int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, size_t batch_bytes,
-                   char *err)
+int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, size_t batch_bytes, char *err)
 {
     memset(w, 0, sizeof(*w));
     w->dirfd = dirfd;

@@ -60,11 +60,11 @@ struct store_wal_batch {
 };
 
 struct store_wal {
-    int dirfd;        /* <root>/.store/wal */
-    int fd;           /* the active segment */
-    uint64_t segment; /* its number */
-    uint64_t size;    /* bytes in it, the batch in flight included */
-    bool direct;      /* written with O_DIRECT */
+    int dirfd;                     /* <root>/.store/wal */
+    int fd;                        /* the active segment */
+    uint64_t segment;              /* its number */
+    uint64_t size;                 /* bytes in it, the batch in flight included */
+    bool direct;                   /* written with O_DIRECT */
     struct store_wal_batch fill;   /* appended by the event loop */
     struct store_wal_batch flight; /* owned by the log thread while in_flight */
     bool in_flight;
@@ -81,8 +81,7 @@ struct store_wal {
 /* Opens a new, empty active segment numbered `segment` in dirfd, maps two batches of
  * batch_bytes (the most the caller appends before submitting, padding included) and
  * starts the log thread. Returns 0, or -1 with a message in err. */
-int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, size_t batch_bytes,
-                   char *err);
+int store_wal_open(struct store_wal *w, int dirfd, uint64_t segment, size_t batch_bytes, char *err);
 /* Waits for the batch in flight, stops the thread, closes the segment. */
 void store_wal_close(struct store_wal *w);
 

@@ -45,23 +45,23 @@ enum store_verdict {
 /* X(name, message). The daemon's own reasons (limits, disk) share the table, because
  * they travel in the same ack field. */
 #define STORE_ERRORS(X)                                                      \
-    X(NONE, "no error")                                                     \
-    X(TOO_SHORT, "packet shorter than its header")                          \
-    X(BAD_MAGIC, "not a store packet")                                      \
-    X(BAD_VERSION, "unsupported protocol version")                          \
-    X(BAD_TYPE, "unexpected packet type")                                   \
-    X(BAD_KIND, "unknown case kind")                                        \
+    X(NONE, "no error")                                                      \
+    X(TOO_SHORT, "packet shorter than its header")                           \
+    X(BAD_MAGIC, "not a store packet")                                       \
+    X(BAD_VERSION, "unsupported protocol version")                           \
+    X(BAD_TYPE, "unexpected packet type")                                    \
+    X(BAD_KIND, "unknown case kind")                                         \
     X(TARGET_INVALID, "target name not [A-Za-z0-9_.-] or starts with a dot") \
-    X(TARGET_TOO_LONG, "target name too long")                              \
-    X(LENGTH_MISMATCH, "payload length does not match the packet")          \
-    X(EMPTY_CASE, "empty test case")                                        \
-    X(CASE_TOO_LARGE, "test case larger than the daemon's limit")           \
-    X(TRUNCATED, "packet larger than the receive buffer")                   \
-    X(TARGET_FULL, "per-target case limit reached")                         \
-    X(STORE_FULL, "total byte limit reached")                               \
-    X(NO_SPACE, "no space left on the corpus filesystem")                   \
-    X(IO_ERROR, "I/O error writing the case")                               \
-    X(BAD_ACK, "malformed ack packet")                                     \
+    X(TARGET_TOO_LONG, "target name too long")                               \
+    X(LENGTH_MISMATCH, "payload length does not match the packet")           \
+    X(EMPTY_CASE, "empty test case")                                         \
+    X(CASE_TOO_LARGE, "test case larger than the daemon's limit")            \
+    X(TRUNCATED, "packet larger than the receive buffer")                    \
+    X(TARGET_FULL, "per-target case limit reached")                          \
+    X(STORE_FULL, "total byte limit reached")                                \
+    X(NO_SPACE, "no space left on the corpus filesystem")                    \
+    X(IO_ERROR, "I/O error writing the case")                                \
+    X(BAD_ACK, "malformed ack packet")                                       \
     X(TARGET_UNUSABLE, "the target's folder in the corpus cannot be used")
 
 enum store_error {

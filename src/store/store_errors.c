@@ -4,7 +4,7 @@ const char *store_strerror(enum store_error error)
 {
     switch (error) {
 #define STORE_ERROR_MESSAGE(name, message) \
-    case STORE_ERR_##name:                  \
+    case STORE_ERR_##name:                 \
         return message;
         STORE_ERRORS(STORE_ERROR_MESSAGE)
 #undef STORE_ERROR_MESSAGE
@@ -16,7 +16,7 @@ const char *store_error_name(enum store_error error)
 {
     switch (error) {
 #define STORE_ERROR_NAME(name, message) \
-    case STORE_ERR_##name:               \
+    case STORE_ERR_##name:              \
         return #name;
         STORE_ERRORS(STORE_ERROR_NAME)
 #undef STORE_ERROR_NAME

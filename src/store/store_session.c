@@ -180,8 +180,8 @@ static void reject_range(struct store_session *c, uint64_t after, uint64_t last,
     }
 }
 
-void store_session_undo(struct store_server *s, struct store_session *c, uint64_t lsn,
-                        size_t bytes, enum store_error reason)
+void store_session_undo(struct store_server *s, struct store_session *c, uint64_t lsn, size_t bytes,
+                        enum store_error reason)
 {
     reject_range(c, lsn - 1, lsn, reason);
     s->st.stored--;
@@ -212,8 +212,8 @@ bool store_session_paused(const struct store_session *c)
     return c->count >= STORE_MAX_PENDING_ACKS;
 }
 
-size_t store_session_ack(const struct store_server *s, const struct store_session *c,
-                         uint8_t *out, size_t cap, size_t *covered)
+size_t store_session_ack(const struct store_server *s, const struct store_session *c, uint8_t *out,
+                         size_t cap, size_t *covered)
 {
     struct store_ack_batch batch;
     store_ack_init(&batch);

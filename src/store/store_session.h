@@ -92,8 +92,8 @@ struct store_verdict_out {
 /* Bytes a case takes on disk while its record and its file both exist: what disk
  * admission counts against store_server_space's figure. The shell's log and file layout
  * set the overheads. */
-#define STORE_RECORD_OVERHEAD 44u   /* the log record header */
-#define STORE_BLOCK_OVERHEAD 4096u  /* file blocks are rounded up: a block per copy */
+#define STORE_RECORD_OVERHEAD 44u  /* the log record header */
+#define STORE_BLOCK_OVERHEAD 4096u /* file blocks are rounded up: a block per copy */
 
 void store_server_init(struct store_server *s, const struct store_server_config *cfg,
                        uint64_t next_lsn);
@@ -124,8 +124,8 @@ void store_session_decide(struct store_server *s, struct store_session *c,
                           struct store_verdict_out *out);
 /* The caller could not log the case it was told to store at lsn (out of memory): its
  * verdict becomes a reject with reason. */
-void store_session_undo(struct store_server *s, struct store_session *c, uint64_t lsn,
-                        size_t bytes, enum store_error reason);
+void store_session_undo(struct store_server *s, struct store_session *c, uint64_t lsn, size_t bytes,
+                        enum store_error reason);
 /* A log write of the lsns (committed, last] failed: the verdicts of this session that
  * wait on them (stored cases and duplicates of them) become rejects with reason. */
 void store_session_fail(const struct store_server *s, struct store_session *c, uint64_t last,
@@ -140,8 +140,8 @@ bool store_session_paused(const struct store_session *c);
 /* Writes the next ack packet (the sendable verdicts from the head, coalesced, at most
  * STORE_MAX_ACK_RUNS runs) into out; returns its length (0: nothing to send) and in
  * *covered how many verdicts it carries. Nothing changes until store_session_acked. */
-size_t store_session_ack(const struct store_server *s, const struct store_session *c,
-                         uint8_t *out, size_t cap, size_t *covered);
+size_t store_session_ack(const struct store_server *s, const struct store_session *c, uint8_t *out,
+                         size_t cap, size_t *covered);
 /* The ack packet carrying the first n verdicts was sent. */
 void store_session_acked(struct store_session *c, size_t n);
 

@@ -37,8 +37,8 @@ static int open_connection(struct store_client *c, char *err)
         return -1;
     }
     if (uid != c->expected_uid) {
-        snprintf(err, NET_ERR_LEN, "%s: the daemon runs as uid %ld, not %ld: refusing to send", c->path,
-                 (long)uid, (long)c->expected_uid);
+        snprintf(err, NET_ERR_LEN, "%s: the daemon runs as uid %ld, not %ld: refusing to send",
+                 c->path, (long)uid, (long)c->expected_uid);
         close(c->fd);
         c->fd = -1;
         return -1;
@@ -107,7 +107,8 @@ static int read_acks(struct store_client *c, bool block, store_client_ack_fn *fn
             return 0;
         }
         if (n <= 0) {
-            snprintf(err, NET_ERR_LEN, "store daemon: %s", eof || n == 0 ? "closed the connection" : strerror(errno));
+            snprintf(err, NET_ERR_LEN, "store daemon: %s",
+                     eof || n == 0 ? "closed the connection" : strerror(errno));
             return -1;
         }
         struct store_ack ack;
@@ -126,8 +127,8 @@ static int read_acks(struct store_client *c, bool block, store_client_ack_fn *fn
 }
 
 int store_client_send(struct store_client *c, const char *target, enum store_kind kind,
-                      const uint8_t *data, size_t len, uint32_t *seq,
-                      store_client_ack_fn *fn, void *arg, char *err)
+                      const uint8_t *data, size_t len, uint32_t *seq, store_client_ack_fn *fn,
+                      void *arg, char *err)
 {
     size_t n = store_case_encode(c->next_seq, kind, target, data, len, c->pkt, c->pkt_cap);
     if (n == 0) {

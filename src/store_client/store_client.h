@@ -38,8 +38,8 @@ void store_client_close(struct store_client *c);
  * (and calling fn) meanwhile. Stores the case's sequence number in *seq. Returns 0, or -1
  * with err set (the daemon went away, or the case is invalid). */
 int store_client_send(struct store_client *c, const char *target, enum store_kind kind,
-                      const uint8_t *data, size_t len, uint32_t *seq,
-                      store_client_ack_fn *fn, void *arg, char *err);
+                      const uint8_t *data, size_t len, uint32_t *seq, store_client_ack_fn *fn,
+                      void *arg, char *err);
 
 /* Waits until every case sent is acknowledged. Returns 0 or -1 with err set. */
 int store_client_drain(struct store_client *c, store_client_ack_fn *fn, void *arg, char *err);

@@ -63,7 +63,7 @@ int file_read_fd(int fd, uint8_t **data, size_t *len)
     *len = n;
     return 0;
 
-fail: {
+fail : {
     int saved = errno;
     free(buf);
     errno = saved;

@@ -3,7 +3,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-
 static const char *framing_name(enum http_framing framing)
 {
     switch (framing) {

@@ -20,6 +20,7 @@
 /* Written so that no call can be dropped. */
 static volatile unsigned edge_sink;
 
+/* clang-format off */
 #define EDGE(i)                                                                            \
     __attribute__((noinline)) static void edge_##i(void) { edge_sink = i; }
 #define EDGES10(t)                                                                         \
@@ -28,6 +29,7 @@ static volatile unsigned edge_sink;
 #define CALL10(t)                                                                          \
     edge_##t##0(); edge_##t##1(); edge_##t##2(); edge_##t##3(); edge_##t##4();             \
     edge_##t##5(); edge_##t##6(); edge_##t##7(); edge_##t##8(); edge_##t##9();
+/* clang-format on */
 
 /* The groups of ten functions beyond the first nine: LLVMFuzzerTestOneInput's block and
  * nine functions make ten edges, each group ten more. Each exists only where it is called. */
@@ -40,22 +42,32 @@ static volatile unsigned edge_sink;
 #elif PH_EDGES == 80
 #define EDGE_GROUPS(X) X(10) X(11) X(12) X(13) X(14) X(15) X(16)
 #elif PH_EDGES == 160
-#define EDGE_GROUPS(X)                                                                     \
+#define EDGE_GROUPS(X) \
     X(10) X(11) X(12) X(13) X(14) X(15) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23) X(24)
 #else
 #error "PH_EDGES must be 10, 20, 40, 80 or 160"
 #endif
 
+/* clang-format off */
 EDGE(1) EDGE(2) EDGE(3) EDGE(4) EDGE(5) EDGE(6) EDGE(7) EDGE(8) EDGE(9)
 EDGE_GROUPS(EDGES10)
+    /* clang-format on */
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     (void)data;
     (void)size;
-    edge_1(); edge_2(); edge_3(); edge_4(); edge_5(); edge_6(); edge_7(); edge_8(); edge_9();
+    edge_1();
+    edge_2();
+    edge_3();
+    edge_4();
+    edge_5();
+    edge_6();
+    edge_7();
+    edge_8();
+    edge_9();
     EDGE_GROUPS(CALL10)
     return 0;
 }

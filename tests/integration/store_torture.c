@@ -98,7 +98,8 @@ static int run_client(const char *sock, const char *target, unsigned client, uns
     for (unsigned i = 0; i < cases && rc == 0; i++) {
         make_case(seed, client, i, buf, size);
         uint32_t seq;
-        if (store_client_send(c, target, STORE_KIND_QUEUE, buf, size, &seq, log_ack, &log, err) != 0)
+        if (store_client_send(c, target, STORE_KIND_QUEUE, buf, size, &seq, log_ack, &log, err) !=
+            0)
             rc = 2;
     }
     if (rc == 0 && store_client_drain(c, log_ack, &log, err) != 0)
@@ -242,7 +243,8 @@ static int expect_reject(int fd, const uint8_t *pkt, size_t len, uint32_t seq,
     } while (n < 0 && errno == EINTR);
     struct store_ack ack;
     if (n <= 0 || store_ack_decode(buf, (size_t)n, &ack) != PH_OK) {
-        fprintf(stderr, "malformed: %s: no ack (%s)\n", label, n <= 0 ? "connection lost" : "bad ack");
+        fprintf(stderr, "malformed: %s: no ack (%s)\n", label,
+                n <= 0 ? "connection lost" : "bad ack");
         return 1;
     }
     const struct store_ack_run *r = &ack.runs[0];
@@ -254,7 +256,8 @@ static int expect_reject(int fd, const uint8_t *pkt, size_t len, uint32_t seq,
                 store_error_name(want), seq);
         return 1;
     }
-    printf("malformed: %-40s -> %s\n", label, want == STORE_ERR_NONE ? "stored" : store_error_name(want));
+    printf("malformed: %-40s -> %s\n", label,
+           want == STORE_ERR_NONE ? "stored" : store_error_name(want));
     return 0;
 }
 

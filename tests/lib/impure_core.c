@@ -14,13 +14,22 @@ void *impure_map(size_t len);
 long impure_clock(void);
 long impure_env(void);
 
-int impure_file(const char *path) { return fopen(path, "r") != NULL; }
+int impure_file(const char *path)
+{
+    return fopen(path, "r") != NULL;
+}
 
 void *impure_map(size_t len)
 {
     return mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
 
-long impure_clock(void) { return (long)time(NULL); }
+long impure_clock(void)
+{
+    return (long)time(NULL);
+}
 
-long impure_env(void) { return strtol(getenv("PH_IMPURE") ? getenv("PH_IMPURE") : "0", NULL, 10); }
+long impure_env(void)
+{
+    return strtol(getenv("PH_IMPURE") ? getenv("PH_IMPURE") : "0", NULL, 10);
+}

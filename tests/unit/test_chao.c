@@ -37,7 +37,9 @@
 #define CTAG(vid_hi, vid_lo) "\x81\x00" vid_hi vid_lo
 #define STAG(vid_hi, vid_lo) "\x88\xa8" vid_hi vid_lo
 /* CHAO/1 header: version 1, then type, seq and length as byte strings. */
-#define HDR(type, seq, len) "CHAO" "\x01" type seq len
+#define HDR(type, seq, len) \
+    "CHAO"                  \
+    "\x01" type seq len
 #define REQ "\x01"
 #define REPLY "\x02"
 #define ERR "\x03"
@@ -74,6 +76,7 @@ struct frame_row {
 
 /* ---- Ethernet II and VLAN tags (IEEE 802.3 3.2, IEEE 802.1Q 9) ----------------------------- */
 
+/* clang-format off */
 static const struct frame_row ethernet_rows[] = {
     {"native: smallest request", IN(ETH ETYPE HDR(REQ, SEQ0, LEN("\x00")))},
     {"native: body", IN(ETH ETYPE HDR(REQ, SEQ0, LEN("\x02")) "hi"), BODY("hi")},
@@ -125,9 +128,11 @@ static const struct frame_row ethernet_rows[] = {
     {"source: broadcast", IN(DST BCAST ETYPE HDR(REQ, SEQ0, LEN("\x00"))),
      REJECT(SOURCE_GROUP_ADDRESS, 6)},
 };
+/* clang-format on */
 
 /* ---- CHAO/1 header, body and padding --------------------------------------------------- */
 
+/* clang-format off */
 static const struct frame_row header_rows[] = {
     {"type: reply", IN(ETH ETYPE HDR(REPLY, SEQ0, LEN("\x00"))), .type = CHAO_TYPE_REPLY},
     {"type: error", IN(ETH ETYPE HDR(ERR, SEQ0, LEN("\x03")) "BAD"), .type = CHAO_TYPE_ERROR,
@@ -177,6 +182,7 @@ static const struct frame_row header_rows[] = {
     {"length: past the end of a tagged frame",
      IN(ETH CTAG("\x00", "\x01") ETYPE HDR(REQ, SEQ0, LEN("\x01"))), REJECT(LENGTH_PAST_END, 26)},
 };
+/* clang-format on */
 
 /* ---- bare frames: "CHAO" then the message to the end of the frame ------------------------ */
 
@@ -190,9 +196,8 @@ static const struct frame_row bare_rows[] = {
      .no_ethernet = true, BODY("hi")},
     {"bare: 13 bytes", IN("CHAO123456789"), .framing = CHAO_FRAMING_BARE, .no_ethernet = true,
      BODY("123456789")},
-    {"bare: padding is part of the message", IN("CHAOhi there\0\0\0"),
-     .framing = CHAO_FRAMING_BARE, .dst = "CHAOhi", .src = " there", .ethertype = 0,
-     BODY("hi there\0\0\0")},
+    {"bare: padding is part of the message", IN("CHAOhi there\0\0\0"), .framing = CHAO_FRAMING_BARE,
+     .dst = "CHAOhi", .src = " there", .ethertype = 0, BODY("hi there\0\0\0")},
     /* the message's bytes 8-9 read as a TPID: the Ethernet parse fails, the magic holds */
     {"bare: message with tag-like bytes",
      IN("CHAO12345678\x81\x00\x00\x01\x81\x00\x00\x02\x81\x00"), .framing = CHAO_FRAMING_BARE,
@@ -211,6 +216,7 @@ static const struct frame_row bare_rows[] = {
 
 /* ---- UDP datagrams: header and body, nothing else -------------------------------------------- */
 
+/* clang-format off */
 static const struct frame_row datagram_rows[] = {
     {"udp: request", IN(HDR(REQ, "\x00\x07", LEN("\x05")) "hello"), .datagram = true,
      .seq = 7, BODY("hello")},
@@ -232,6 +238,7 @@ static const struct frame_row datagram_rows[] = {
     {"udp: length past the end", IN(HDR(REQ, SEQ0, LEN("\x02")) "a"), .datagram = true,
      REJECT(LENGTH_PAST_END, 8)},
 };
+/* clang-format on */
 
 struct table {
     const char *name;
@@ -239,7 +246,9 @@ struct table {
     size_t n;
 };
 
+/* clang-format off */
 #define TABLE(t) {#t, t, NROWS(t)}
+/* clang-format on */
 static const struct table all_tables[] = {
     TABLE(ethernet_rows),
     TABLE(header_rows),
@@ -288,8 +297,9 @@ static int check_link(const struct frame_row *r, const struct chao_frame *f)
         bad += failf(r, "dst differs");
     if (memcmp(f->src, r->src ? r->src : SRC, CHAO_MAC_LEN) != 0)
         bad += failf(r, "src differs");
-    uint16_t ethertype = r->framing == CHAO_FRAMING_BARE ? r->ethertype
-                                                          : (r->ethertype ? r->ethertype : CHAO_ETHERTYPE);
+    uint16_t ethertype = r->framing == CHAO_FRAMING_BARE
+                             ? r->ethertype
+                             : (r->ethertype ? r->ethertype : CHAO_ETHERTYPE);
     if (f->ethertype != ethertype)
         bad += failf(r, "ethertype: got 0x%04x, want 0x%04x", f->ethertype, ethertype);
     if (f->num_vlan != r->num_vlan)
@@ -306,7 +316,7 @@ static int check_link(const struct frame_row *r, const struct chao_frame *f)
 static int check_accept(const struct frame_row *r, const struct chao_frame *f, const uint8_t *buf)
 {
     int bad = check_link(r, f);
-    enum chao_framing framing = r->datagram ? CHAO_FRAMING_DATAGRAM
+    enum chao_framing framing = r->datagram  ? CHAO_FRAMING_DATAGRAM
                                 : r->framing ? r->framing
                                              : CHAO_FRAMING_NATIVE;
     bool bare = framing == CHAO_FRAMING_BARE;
@@ -342,9 +352,9 @@ static int check_row(const struct frame_row *r)
     enum ph_status want = r->error == CHAO_ERR_NONE ? PH_OK : PH_REJECT;
     int bad = 0;
     if (st != want || f.error != r->error)
-        bad += failf(r, "got %s %s (at %zu), want %s %s", ph_status_name(st),
-                     chao_error_name(f.error), f.error_offset, ph_status_name(want),
-                     chao_error_name(r->error));
+        bad +=
+            failf(r, "got %s %s (at %zu), want %s %s", ph_status_name(st), chao_error_name(f.error),
+                  f.error_offset, ph_status_name(want), chao_error_name(r->error));
     else if (want == PH_REJECT && f.error_offset != r->at)
         bad += failf(r, "error_offset: got %zu, want %zu", f.error_offset, r->at);
     else if (want == PH_OK)
@@ -392,7 +402,8 @@ static void test_datagram(void **state)
 static void test_reject_keeps_earlier_fields(void **state)
 {
     (void)state;
-    static const char unknown_type[] = ETH CTAG("\x00", "\x05") ETYPE HDR("\x07", "\xbe\xef", LEN("\x00"));
+    static const char unknown_type[] =
+        ETH CTAG("\x00", "\x05") ETYPE HDR("\x07", "\xbe\xef", LEN("\x00"));
     uint8_t *buf = guard_buf_new(unknown_type, sizeof(unknown_type) - 1);
     struct chao_frame f;
     assert_int_equal(chao_decode_frame(buf, sizeof(unknown_type) - 1, &f), PH_REJECT);
@@ -421,8 +432,8 @@ static void test_body_limits(void **state)
         memset(body, 'b', n);
         struct chao_frame f;
         uint16_t vids[] = {10, 20};
-        chao_frame_request(&f, CHAO_FRAMING_NATIVE, (const uint8_t *)DST, (const uint8_t *)SRC, vids,
-                           2, 9, (struct ph_slice){body, n});
+        chao_frame_request(&f, CHAO_FRAMING_NATIVE, (const uint8_t *)DST, (const uint8_t *)SRC,
+                           vids, 2, 9, (struct ph_slice){body, n});
         size_t size = chao_frame_size(&f);
         assert_int_equal(size, 14 + 8 + 10 + n);
         uint8_t *out = malloc(size);
@@ -536,8 +547,9 @@ static void test_outputs_reset(void **state)
 {
     (void)state;
     int bad = 0;
-    static const char earlier[] = ETH STAG("\x00", "\x01") CTAG("\x00", "\x02") ETYPE
-        HDR(REPLY, "\x00\x09", LEN("\x01")) "z" "pad";
+    static const char earlier[] = ETH STAG("\x00", "\x01") CTAG("\x00", "\x02")
+        ETYPE HDR(REPLY, "\x00\x09", LEN("\x01")) "z"
+                                                  "pad";
     for (size_t t = 0; t < NROWS(all_tables); t++) {
         for (size_t i = 0; i < all_tables[t].n; i++) {
             const struct frame_row *r = &all_tables[t].rows[i];
@@ -575,6 +587,7 @@ struct encode_row {
 #define REQUEST .type = CHAO_TYPE_REQUEST
 #define NATIVE_REQ TO_DST, FROM_SRC, V1, REQUEST
 
+/* clang-format off */
 static const struct encode_row encode_rows[] = {
     {"encode: native request", {NATIVE_REQ}, CHAO_ERR_NONE, 0},
     {"encode: no framing", {.framing = CHAO_FRAMING_NONE}, CHAO_ERR_BAD_FRAMING, 0},
@@ -608,6 +621,7 @@ static const struct encode_row encode_rows[] = {
     {"encode: output too small", {NATIVE_REQ, .padding = {NULL, 4000}}, CHAO_ERR_BUFFER_TOO_SMALL,
      256},
 };
+/* clang-format on */
 
 static void test_encode_rules(void **state)
 {
@@ -620,7 +634,8 @@ static void test_encode_rules(void **state)
         memset(&res, 0xa5, sizeof(res));
         enum ph_status st = chao_encode_frame(&r->frame, out, sizeof(out), &res);
         enum ph_status want = r->error == CHAO_ERR_NONE ? PH_OK : PH_REJECT;
-        if (st != want || res.error != r->error || (want == PH_REJECT && res.error_offset != r->at)) {
+        if (st != want || res.error != r->error ||
+            (want == PH_REJECT && res.error_offset != r->at)) {
             fprintf(stderr, "  FAIL [%s] got %s %s at %zu, want %s at %zu\n", r->label,
                     ph_status_name(st), chao_error_name(res.error), res.error_offset,
                     chao_error_name(r->error), r->at);
@@ -638,8 +653,8 @@ static void test_encode_rules(void **state)
 static void test_encode_request_bytes(void **state)
 {
     (void)state;
-    static const char head[] = DST SRC CTAG("\x00", "\x64") ETYPE HDR(REQ, "\x00\x07", LEN("\x05"))
-        "hello";
+    static const char head[] =
+        DST SRC CTAG("\x00", "\x64") ETYPE HDR(REQ, "\x00\x07", LEN("\x05")) "hello";
     static const uint8_t zeros[CHAO_ETH_MIN_FRAME];
     size_t head_len = sizeof(head) - 1;
     uint16_t vid = 100;
@@ -686,8 +701,10 @@ struct answer_row {
     const char *body;
 };
 
-#define ANSWER(f, t, s, b) .answers = true, .framing = CHAO_FRAMING_##f, .type = t, .seq = s, .body = b
+#define ANSWER(f, t, s, b) \
+    .answers = true, .framing = CHAO_FRAMING_##f, .type = t, .seq = s, .body = b
 
+/* clang-format off */
 static const struct answer_row answer_rows[] = {
     {"answer: native request", IN(ETH ETYPE HDR(REQ, "\x00\x07", LEN("\x02")) "hi"),
      ANSWER(NATIVE, CHAO_TYPE_REPLY, 7, "hi")},
@@ -719,6 +736,7 @@ static const struct answer_row answer_rows[] = {
     {"silent: group source", IN(DST BCAST ETYPE HDR(REQ, SEQ0, LEN("\x00")))},
     {"silent: too short", IN("\x02\x00")},
 };
+/* clang-format on */
 
 static void test_answer(void **state)
 {
@@ -764,8 +782,8 @@ static void test_answer(void **state)
 static void test_answer_keeps_vlans(void **state)
 {
     (void)state;
-    static const char req[] = ETH STAG("\x00", "\x0a") CTAG("\x20", "\x14") ETYPE
-        HDR(REQ, "\x00\x01", LEN("\x00"));
+    static const char req[] =
+        ETH STAG("\x00", "\x0a") CTAG("\x20", "\x14") ETYPE HDR(REQ, "\x00\x01", LEN("\x00"));
     struct chao_frame in, out;
     assert_int_equal(chao_decode_frame((const uint8_t *)req, sizeof(req) - 1, &in), PH_OK);
     assert_true(chao_answer(PH_OK, &in, self_mac, &out));
@@ -810,7 +828,9 @@ struct error_spec {
     const char *message;
 };
 
+/* clang-format off */
 #define ERROR_SPEC(name, message) {CHAO_ERR_##name, #name, message},
+/* clang-format on */
 static const struct error_spec error_specs[] = {CHAO_ERRORS(ERROR_SPEC)};
 #undef ERROR_SPEC
 

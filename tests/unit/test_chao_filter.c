@@ -32,6 +32,7 @@ static const struct {
     const char *label;
     const char *bytes;
     size_t len;
+    /* clang-format off */
 } shapes[] = {
 #define SHAPE(label, s) {label, s, sizeof(s) - 1}
     SHAPE("native", "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x88\xb5"
@@ -51,6 +52,7 @@ static const struct {
     SHAPE("short", "\x02\0\0"),
 #undef SHAPE
 };
+/* clang-format on */
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 

@@ -61,16 +61,11 @@ struct double_row {
 };
 
 static const struct double_row double_rows[] = {
-    {"integer", "10", true, 10.0},
-    {"fraction", "0.5", true, 0.5},
-    {"leading dot", ".25", true, 0.25},
-    {"below the minimum", "0", false, 0},
-    {"past the maximum", "1001", false, 0},
-    {"negative", "-1", false, 0},
-    {"letters", "abc", false, 0},
-    {"empty", "", false, 0},
-    {"trailing junk", "1s", false, 0},
-    {"not a number", "nan", false, 0},
+    {"integer", "10", true, 10.0},          {"fraction", "0.5", true, 0.5},
+    {"leading dot", ".25", true, 0.25},     {"below the minimum", "0", false, 0},
+    {"past the maximum", "1001", false, 0}, {"negative", "-1", false, 0},
+    {"letters", "abc", false, 0},           {"empty", "", false, 0},
+    {"trailing junk", "1s", false, 0},      {"not a number", "nan", false, 0},
     {"infinity", "inf", false, 0},
 };
 

@@ -44,7 +44,7 @@ struct chunk_row {
 #define IN(s) .in = (s), .len = sizeof(s) - 1
 #define OUT(s) .out = (s), .out_len = sizeof(s) - 1
 /* A body followed by the bytes of the next request, which the decoder must not take. */
-#define BODY_THEN(body, rest)                                                                      \
+#define BODY_THEN(body, rest) \
     .in = body rest, .len = sizeof(body rest) - 1, .consumed = sizeof(body) - 1
 #define REJECT(e) .error = HTTP_ERR_##e
 #define AT(n) .check_at = true, .at = (n)
@@ -154,6 +154,7 @@ static const struct chunk_row framing_rows[] = {
 
 /* ---- RFC 9112 7.1.2: trailer-section = *( field-line CRLF ) ------------------------ */
 
+/* clang-format off */
 static const struct chunk_row trailer_rows[] = {
     {"trailer: one field", IN("0\r\nX: y\r\n\r\n"), OUT("")},
     {"trailer: after data", IN("2\r\nab\r\n0\r\nX: y\r\n\r\n"), OUT("ab")},
@@ -171,16 +172,19 @@ static const struct chunk_row trailer_rows[] = {
         "b\r\n\r\n"),
      REJECT(TRAILER_FIELD)},
 };
+/* clang-format on */
 
 struct table {
     const struct chunk_row *rows;
     size_t n;
 };
 
+/* clang-format off */
 #define TABLE(t)                                                                                   \
     {                                                                                              \
         t, NROWS(t)                                                                                \
     }
+/* clang-format on */
 static const struct table all_tables[] = {
     TABLE(size_rows),
     TABLE(extension_rows),
@@ -363,7 +367,6 @@ static void test_trailers(void **state)
 }
 
 /* ---- limits (http_limits.h): built at run time ------------------------------------- */
-
 
 /* Rows built at run time; the caller frees .in. */
 enum { MAX_BUILT = 16 };

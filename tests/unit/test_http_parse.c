@@ -75,7 +75,7 @@ struct req_row {
 
 #define IN(s) .in = (s), .len = sizeof(s) - 1
 /* A head followed by bytes that are not part of it (a body or a pipelined request). */
-#define HEAD_THEN(head, rest)                                                                      \
+#define HEAD_THEN(head, rest) \
     .in = head rest, .len = sizeof(head rest) - 1, .consumed = sizeof(head) - 1
 #define REJECT(e) .error = HTTP_ERR_##e
 #define AT(n) .check_at = true, .at = (n)
@@ -220,18 +220,19 @@ static const struct req_row target_rows[] = {
     {"authority-form: CONNECT with empty host", IN("CONNECT :443 HTTP/1.1\r\nHost: h\r\n\r\n"),
      REJECT(TARGET_AUTHORITY), AT(8)},
     /* RFC 9110 9.3.6: a CONNECT request has no content; what follows the head is tunnel */
-    {"CONNECT with Content-Length: 0", IN("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nContent-Length: 0\r\n\r\n"),
-     .method = "CONNECT", .target = "h:443", .form = HTTP_TARGET_AUTHORITY, .host = "h:443",
+    {"CONNECT with Content-Length: 0",
+     IN("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nContent-Length: 0\r\n\r\n"), .method = "CONNECT",
+     .target = "h:443", .form = HTTP_TARGET_AUTHORITY, .host = "h:443",
      .fields = "Host: h:443\nContent-Length: 0\n", .framing = HTTP_FRAMING_LENGTH},
-    {"CONNECT with content", IN("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nContent-Length: 5\r\n\r\n"),
+    {"CONNECT with content",
+     IN("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nContent-Length: 5\r\n\r\n"),
      REJECT(CONNECT_WITH_CONTENT), AT(37)},
     {"CONNECT with a chunked body",
      IN("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nTransfer-Encoding: chunked\r\n\r\n"),
      REJECT(CONNECT_WITH_CONTENT), AT(37)},
     {"authority-form: CONNECT with userinfo", IN("CONNECT u@h:443 HTTP/1.1\r\nHost: h\r\n\r\n"),
      REJECT(TARGET_AUTHORITY)},
-    {"target: no form at all", IN("GET p HTTP/1.1\r\nHost: a\r\n\r\n"), REJECT(TARGET_FORM),
-     AT(4)},
+    {"target: no form at all", IN("GET p HTTP/1.1\r\nHost: a\r\n\r\n"), REJECT(TARGET_FORM), AT(4)},
 
     /* 3.2.4 asterisk-form, for OPTIONS only */
     {"asterisk-form: OPTIONS", IN("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"), .method = "OPTIONS",
@@ -247,8 +248,8 @@ static const struct req_row target_rows[] = {
     {"absolute-form: scheme starting with Z", IN("GET Z:x HTTP/1.1\r\nHost: h\r\n\r\n"),
      .target = "Z:x", .form = HTTP_TARGET_ABSOLUTE, .host = "h", .fields = "Host: h\n"},
     {"absolute-form: scheme starting with z, then a digit",
-     IN("GET z9:x HTTP/1.1\r\nHost: h\r\n\r\n"),
-     .target = "z9:x", .form = HTTP_TARGET_ABSOLUTE, .host = "h", .fields = "Host: h\n"},
+     IN("GET z9:x HTTP/1.1\r\nHost: h\r\n\r\n"), .target = "z9:x", .form = HTTP_TARGET_ABSOLUTE,
+     .host = "h", .fields = "Host: h\n"},
     {"absolute-form: '_' in a scheme", IN("GET a_b:x HTTP/1.1\r\nHost: h\r\n\r\n"),
      REJECT(TARGET_FORM), AT(5)},
     {"absolute-form: scheme starting with a digit", IN("GET 1a:x HTTP/1.1\r\nHost: h\r\n\r\n"),
@@ -346,6 +347,7 @@ static const struct req_row empty_line_rows[] = {
 
 /* ---- RFC 9112 2.2, 5, 5.2; RFC 9110 5.1, 5.5: field lines ------------------------- */
 
+/* clang-format off */
 static const struct req_row field_rows[] = {
     /* 2.2: whitespace before the first field line: reject (smuggling) */
     {"field: SP after the request-line", IN("GET / HTTP/1.1\r\n Host: a\r\n\r\n"),
@@ -413,6 +415,7 @@ static const struct req_row field_rows[] = {
     {"fields: Iost is not Host", IN("GET / HTTP/1.1\r\nHost: a\r\nIost: b\r\n\r\n"),
      .fields = "Host: a\nIost: b\n"},
 };
+/* clang-format on */
 
 /* ---- RFC 9112 3.2, RFC 9110 7.2: Host ---------------------------------------------- */
 
@@ -448,18 +451,17 @@ static const struct req_row host_rows[] = {
     {"Host: bad pct-encoding", IN("GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n"), REJECT(HOST_INVALID)},
     {"Host: pct-encoded", IN("GET / HTTP/1.1\r\nHost: a%41\r\n\r\n"), .host = "a%41",
      .fields = "Host: a%41\n"},
-    {"Host: bad pct-encoding first",
-     IN("GET / HTTP/1.1\r\nHost: %zz\r\n\r\n"), REJECT(HOST_INVALID),
-     AT(16)},
-    {"Host: pct-encoding cut short",
-     IN("GET / HTTP/1.1\r\nHost: a%4\r\n\r\n"), REJECT(HOST_INVALID)},
+    {"Host: bad pct-encoding first", IN("GET / HTTP/1.1\r\nHost: %zz\r\n\r\n"),
+     REJECT(HOST_INVALID), AT(16)},
+    {"Host: pct-encoding cut short", IN("GET / HTTP/1.1\r\nHost: a%4\r\n\r\n"),
+     REJECT(HOST_INVALID)},
     {"Host: bad first hex digit", IN("GET / HTTP/1.1\r\nHost: a%z4\r\n\r\n"), REJECT(HOST_INVALID)},
     {"Host: bad pct-encoding after a good one", IN("GET / HTTP/1.1\r\nHost: a%41%zz\r\n\r\n"),
      REJECT(HOST_INVALID)},
     {"Host: one-character IP-literal", IN("GET / HTTP/1.1\r\nHost: [a]\r\n\r\n"), .host = "[a]",
      .fields = "Host: [a]\n"},
-    {"Host: IP-literal, empty port", IN("GET / HTTP/1.1\r\nHost: [::1]:\r\n\r\n"), .host = "[::1]:",
-     .fields = "Host: [::1]:\n"},
+    {"Host: IP-literal, empty port", IN("GET / HTTP/1.1\r\nHost: [::1]:\r\n\r\n"),
+     .host = "[::1]:", .fields = "Host: [::1]:\n"},
     {"Host: port with 0 and 9", IN("GET / HTTP/1.1\r\nHost: a:09\r\n\r\n"), .host = "a:09",
      .fields = "Host: a:09\n"},
     {"Host: empty IP-literal", IN("GET / HTTP/1.1\r\nHost: []\r\n\r\n"), REJECT(HOST_INVALID)},
@@ -539,6 +541,7 @@ static const struct req_row content_length_rows[] = {
 
 /* ---- RFC 9112 6.1, 6.3, 7; RFC 9110 5.6.1: Transfer-Encoding ---------------------- */
 
+/* clang-format off */
 static const struct req_row transfer_encoding_rows[] = {
     {"Transfer-Encoding: chunked",
      IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"), .method = "POST",
@@ -672,6 +675,7 @@ static const struct req_row transfer_encoding_rows[] = {
      IN("POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n\r\n"), .method = "POST",
      .fields = "Host: a\nTransfer_Encoding: chunked\n"},
 };
+/* clang-format on */
 
 /* ---- RFC 9112 9.3: persistence ----------------------------------------------------- */
 
@@ -754,10 +758,12 @@ struct table {
     size_t n;
 };
 
+/* clang-format off */
 #define TABLE(t)                                                                                   \
     {                                                                                              \
 #t, t, NROWS(t)                                                                            \
     }
+/* clang-format on */
 static const struct table all_tables[] = {
     TABLE(method_rows),         TABLE(space_rows),
     TABLE(target_rows),         TABLE(version_rows),
@@ -915,9 +921,8 @@ static int check_reset(const struct req_row *r, const struct http_request *req)
     if (req->method.ptr != NULL || req->method.len != 0 || req->target.ptr != NULL ||
         req->target.len != 0 || req->host.ptr != NULL || req->host.len != 0 ||
         req->target_form != HTTP_TARGET_ORIGIN || req->minor_version != 0 ||
-        req->num_headers != 0 || req->framing != HTTP_FRAMING_NONE ||
-        req->content_length != 0 || req->keep_alive || req->expect_continue ||
-        req->consumed != 0)
+        req->num_headers != 0 || req->framing != HTTP_FRAMING_NONE || req->content_length != 0 ||
+        req->keep_alive || req->expect_continue || req->consumed != 0)
         return failf(r, "a reject or an incomplete head left outputs behind");
     return 0;
 }
@@ -1092,7 +1097,6 @@ static int check_sampled_prefixes(const struct req_row *r, size_t limit)
 }
 
 /* ---- limits (http_limits.h): built at run time ------------------------------------- */
-
 
 /* "GET /aaa... HTTP/1.1" of exactly line_len bytes, then CRLF and "Host: a" unless
  * `unterminated`. Returns the target in *target. */
@@ -1370,7 +1374,9 @@ struct error_spec {
     const char *message;
 };
 
+/* clang-format off */
 #define ERROR_SPEC(name, status, message) {HTTP_ERR_##name, status, #name, message},
+/* clang-format on */
 static const struct error_spec error_specs[] = {HTTP_ERRORS(ERROR_SPEC)};
 #undef ERROR_SPEC
 
@@ -1450,8 +1456,8 @@ int main(void)
         }
         char group[64];
         snprintf(group, sizeof(group), "http_parse_request_%s", name);
-        failed += _cmocka_run_group_tests(group, tests, sizeof(tests) / sizeof(tests[0]), NULL,
-                                          NULL);
+        failed +=
+            _cmocka_run_group_tests(group, tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
     }
     return failed;
 }

@@ -55,7 +55,7 @@ struct resp_row {
 };
 
 #define IN(s) .in = (s), .len = sizeof(s) - 1
-#define HEAD_THEN(head, rest)                                                                      \
+#define HEAD_THEN(head, rest) \
     .in = head rest, .len = sizeof(head rest) - 1, .consumed = sizeof(head) - 1
 #define REJECT(e) .error = HTTP_ERR_##e
 #define AT(n) .check_at = true, .at = (n)
@@ -170,6 +170,7 @@ static const struct resp_row field_rows[] = {
 
 /* ---- RFC 9112 6.3: the body's length, in the standard's order ---------------------- */
 
+/* clang-format off */
 static const struct resp_row framing_rows[] = {
     /* item 1 */
     {"1xx: 100 Continue has no body", IN("HTTP/1.1 100 Continue\r\n\r\n"), .status = 100,
@@ -260,6 +261,7 @@ static const struct resp_row framing_rows[] = {
     {"HTTP/1.0 without length", IN("HTTP/1.0 200 OK\r\n\r\n"), .v10 = true, .fields = "",
      FRAMING(CLOSE)},
 };
+/* clang-format on */
 
 /* ---- RFC 9112 9.3: persistence ------------------------------------------------------ */
 
@@ -299,7 +301,9 @@ struct table {
     size_t n;
 };
 
+/* clang-format off */
 #define TABLE(t) {#t, t, NROWS(t)}
+/* clang-format on */
 static const struct table all_tables[] = {
     TABLE(status_line_rows), TABLE(crlf_rows),       TABLE(field_rows),
     TABLE(framing_rows),     TABLE(keep_alive_rows), TABLE(incomplete_rows),
@@ -329,8 +333,8 @@ static bool slice_is(struct ph_slice s, const char *want, size_t n)
     return s.ptr != NULL && s.len == n && memcmp(s.ptr, want, n) == 0;
 }
 
-static int check_fields(const struct resp_row *r, const struct http_response *res,
-                        const char *want, const uint8_t *buf)
+static int check_fields(const struct resp_row *r, const struct http_response *res, const char *want,
+                        const uint8_t *buf)
 {
     int bad = 0;
     size_t i = 0;
@@ -378,9 +382,9 @@ static int check_accept(const struct resp_row *r, const struct http_response *re
         bad += failf(r, "framing: got %s, want %s", http_response_framing_name(res->framing),
                      http_response_framing_name(framing));
     if (res->content_length != r->content_length)
-        bad += failf(r, "content_length: got %llu, want %llu",
-                     (unsigned long long)res->content_length,
-                     (unsigned long long)r->content_length);
+        bad +=
+            failf(r, "content_length: got %llu, want %llu", (unsigned long long)res->content_length,
+                  (unsigned long long)r->content_length);
     if (res->keep_alive != keep)
         bad += failf(r, "keep_alive: got %d, want %d", res->keep_alive, keep);
     if (res->consumed != consumed)
@@ -407,9 +411,9 @@ static int check_row(const struct resp_row *r)
         bad += failf(r, "got %s %s (at %zu), want %s %s", ph_status_name(st),
                      http_error_name(res.error), res.error_offset, ph_status_name(want),
                      http_error_name(r->error));
-    } else if (want != PH_OK && (res.status != 0 || res.num_headers != 0 ||
-                                 res.reason.ptr != NULL || res.consumed != 0 ||
-                                 res.content_length != 0 || res.keep_alive)) {
+    } else if (want != PH_OK &&
+               (res.status != 0 || res.num_headers != 0 || res.reason.ptr != NULL ||
+                res.consumed != 0 || res.content_length != 0 || res.keep_alive)) {
         bad += failf(r, "%s left half-parsed outputs behind", ph_status_name(st));
     } else if (want == PH_REJECT) {
         if (r->check_at && res.error_offset != r->at)
@@ -498,8 +502,7 @@ static int check_prefix(const struct resp_row *r, size_t k, const struct outcome
         return 0;
     return failf(r, "prefix of %zu bytes: %s %s at %zu consumed %zu; whole: %s %s at %zu", k,
                  ph_status_name(o.status), http_error_name(o.error), o.error_offset, o.consumed,
-                 ph_status_name(whole->status), http_error_name(whole->error),
-                 whole->error_offset);
+                 ph_status_name(whole->status), http_error_name(whole->error), whole->error_offset);
 }
 
 static void test_limits(void **state)
@@ -541,7 +544,7 @@ static void test_limits(void **state)
         bytes_puts(&fields, "Content-Length: 0\nX: ");
         bytes_put_rep(&fields, 'v', pad);
         bytes_puts(&fields, "\n");
-        struct resp_row r = {.label = over == 0 ? "head: HTTP_MAX_HEAD_SIZE"
+        struct resp_row r = {.label = over == 0   ? "head: HTTP_MAX_HEAD_SIZE"
                                       : over == 1 ? "head: one byte over"
                                                   : "head: limit reached with no end",
                              .in = in.p,
@@ -700,18 +703,12 @@ static void test_framing_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_status_line),
-        cmocka_unit_test(test_crlf),
-        cmocka_unit_test(test_fields),
-        cmocka_unit_test(test_framing),
-        cmocka_unit_test(test_keep_alive),
-        cmocka_unit_test(test_incomplete),
-        cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_strict_prefixes_are_incomplete),
-        cmocka_unit_test(test_split_oracle),
-        cmocka_unit_test(test_outputs_reset),
-        cmocka_unit_test(test_chunked_body),
-        cmocka_unit_test(test_framing_names),
+        cmocka_unit_test(test_status_line),  cmocka_unit_test(test_crlf),
+        cmocka_unit_test(test_fields),       cmocka_unit_test(test_framing),
+        cmocka_unit_test(test_keep_alive),   cmocka_unit_test(test_incomplete),
+        cmocka_unit_test(test_limits),       cmocka_unit_test(test_strict_prefixes_are_incomplete),
+        cmocka_unit_test(test_split_oracle), cmocka_unit_test(test_outputs_reset),
+        cmocka_unit_test(test_chunked_body), cmocka_unit_test(test_framing_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

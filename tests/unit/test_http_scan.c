@@ -32,8 +32,8 @@ typedef size_t (*scan_fn)(const uint8_t *buf, size_t pos, size_t end);
 
 struct scanner {
     const char *name;
-    const uint8_t *members; /* the class, as http_chars.c defines it */
-    scan_fn scan;           /* what code outside the parser calls (http_scan_value() ...) */
+    const uint8_t *members;      /* the class, as http_chars.c defines it */
+    scan_fn scan;                /* what code outside the parser calls (http_scan_value() ...) */
     scan_fn isa[HTTP_ISA_COUNT]; /* plain first; NULL where the build has no such variant */
 };
 
@@ -52,6 +52,7 @@ struct scanner {
 
 enum { VALUE, TARGET, TOKEN };
 
+/* clang-format off */
 #define VARIANTS(class)                                                                       \
     {                                                                                         \
         [HTTP_ISA_PLAIN] = http_scan_##class##_plain,                                         \
@@ -59,6 +60,7 @@ enum { VALUE, TARGET, TOKEN };
         [HTTP_ISA_SSSE3] = SSSE3(http_scan_##class##_ssse3),                                  \
         [HTTP_ISA_AVX2] = AVX2(http_scan_##class##_avx2),                                     \
     }
+/* clang-format on */
 
 static const struct scanner scanners[] = {
     [VALUE] = {"value", http_value_char, http_scan_value, VARIANTS(value)},
@@ -114,15 +116,15 @@ static void check_scan(const struct scanner *s, const uint8_t *data, size_t pos,
         const uint8_t *b = placed[i];
         size_t got = s->scan(b, pos, len);
         if (got != want)
-            fail_msg("%s: %s scanner (default) from %zu of %zu: got %zu, want %zu", label,
-                     s->name, pos, len, got, want);
+            fail_msg("%s: %s scanner (default) from %zu of %zu: got %zu, want %zu", label, s->name,
+                     pos, len, got, want);
         for (int isa = 0; isa < HTTP_ISA_COUNT; isa++) {
             if (s->isa[isa] == NULL || !cpu_runs(isa))
                 continue;
             got = s->isa[isa](b, pos, len);
             if (got != want)
-                fail_msg("%s: %s scanner (%s) from %zu of %zu: got %zu, want %zu", label,
-                         s->name, http_isa_name((enum http_isa)isa), pos, len, got, want);
+                fail_msg("%s: %s scanner (%s) from %zu of %zu: got %zu, want %zu", label, s->name,
+                         http_isa_name((enum http_isa)isa), pos, len, got, want);
         }
     }
     guard_buf_free(after, len);
@@ -143,6 +145,7 @@ struct scan_row {
 #define IN(s) .in = (s), .len = sizeof(s) - 1
 #define ALL(s) IN(s), .stop = sizeof(s) - 1 /* the whole input is in the class */
 
+/* clang-format off */
 static const struct scan_row rows[] = {
     /* RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
      * "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
@@ -192,6 +195,7 @@ static const struct scan_row rows[] = {
     {"target: stops at bytes >= 0x80", TARGET, IN("/caf\xc3\xa9"), .stop = 4},
     {"target: stops at each excluded printable", TARGET, IN("/\"#<>\\^`{|}"), .stop = 1},
 };
+/* clang-format on */
 
 static void test_spec_table(void **state)
 {
@@ -229,8 +233,7 @@ static void test_classes(void **state)
 /* For every byte value b, every length, every place k of b among member bytes, and starts
  * before, at and after 16- and 32-byte boundaries: the scan stops at k when b is outside
  * the class, else runs to the end. One variant at a time, so a failure names it. */
-static void check_every_byte_every_place(const struct scanner *sc, const char *variant,
-                                         scan_fn fn)
+static void check_every_byte_every_place(const struct scanner *sc, const char *variant, scan_fn fn)
 {
     static const size_t starts[] = {0, 1, 2, 7, 15, 16, 17, 31, 32, 33, 47};
     for (size_t len = 1; len <= MAX_LEN; len++) {

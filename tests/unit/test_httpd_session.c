@@ -23,17 +23,28 @@
 #include "guard_buf.h"
 #include "httpd/httpd_session.h"
 
-enum ev_kind { EV_END = 0, EV_IN, EV_EOF, EV_RESET, EV_TICK, EV_DRAIN, EV_REFUSE, EV_WRITE,
-               EV_HOLD, EV_RESPOND_AGAIN };
+enum ev_kind {
+    EV_END = 0,
+    EV_IN,
+    EV_EOF,
+    EV_RESET,
+    EV_TICK,
+    EV_DRAIN,
+    EV_REFUSE,
+    EV_WRITE,
+    EV_HOLD,
+    EV_RESPOND_AGAIN
+};
 
 struct ev {
     enum ev_kind kind;
-    const char *data; /* EV_IN: bytes; split into reads of `n` (0: one read) */
-    size_t n;         /* EV_IN: read size; EV_WRITE: bytes the socket takes */
-    uint64_t t;       /* EV_TICK: the clock jumps to t; every event happens at the clock */
+    const char *data;      /* EV_IN: bytes; split into reads of `n` (0: one read) */
+    size_t n;              /* EV_IN: read size; EV_WRITE: bytes the socket takes */
+    uint64_t t;            /* EV_TICK: the clock jumps to t; every event happens at the clock */
     enum httpd_error want; /* what the event call returns */
 };
 
+/* clang-format off */
 #define IN(s) {EV_IN, (s), 0, 0, HTTPD_ERR_OK}
 #define IN_BY(s, k) {EV_IN, (s), (k), 0, HTTPD_ERR_OK}
 #define PEER_EOF {EV_EOF, NULL, 0, 0, HTTPD_ERR_OK}
@@ -45,6 +56,7 @@ struct ev {
 #define WRITE(k) {EV_WRITE, NULL, (k), 0, HTTPD_ERR_OK} /* the socket takes k bytes */
 #define WRITE_ALL {EV_WRITE, NULL, SIZE_MAX, 0, HTTPD_ERR_OK}
 #define BAD(e, ...) {.want = HTTPD_ERR_##e, .kind = __VA_ARGS__}
+/* clang-format on */
 
 struct session_row {
     const char *label;
@@ -255,6 +267,7 @@ static void run_row(const struct session_row *row)
 
 /* ---- keep-alive, pipelining, bodies, HEAD (RFC 9112 9.3, 6; RFC 9110 9.3.2) ----------- */
 
+/* clang-format off */
 static const struct session_row cycle_rows[] = {
     {"one request, then the client half-closes: answered, then closed",
      .ev = {IN(GET("/")), PEER_EOF}, .transcript = "req:GET /  send:200/0 close"},
@@ -297,27 +310,31 @@ static const struct session_row cycle_rows[] = {
      .ev = {IN(POST_CHUNKED "1\r\nx\r\n0\r\n\r\n")},
      .transcript = "rec:69 req:POST /up x send:200/1", .record = true},
 };
+/* clang-format on */
 
 /* ---- RFC 9110 10.1.1: Expect: 100-continue -------------------------------------------- */
 
 static const struct session_row continue_rows[] = {
     {"100 Continue before the body, then the answer",
      .ev = {IN("POST /c HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"),
-      IN("ok")},
+            IN("ok")},
      .transcript = "send:100/0 req:POST /c ok send:200/2"},
     {"no 100 when the body came with the head",
-     .ev = {IN("POST /c HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok")},
+     .ev = {IN(
+         "POST /c HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok")},
      .transcript = "req:POST /c ok send:200/2"},
     {"no 100 for HTTP/1.0",
      .ev = {IN("POST /c HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"), IN("ok")},
      .transcript = "req:POST /c ok send:200/2 fin"},
     {"over --max-body: 413 at once instead of 100",
-     .ev = {IN("POST /c HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 65\r\n\r\n")},
+     .ev = {IN(
+         "POST /c HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 65\r\n\r\n")},
      .transcript = "send:413! fin"},
 };
 
 /* ---- limits: 400, 431, 413, 408 ------------------------------------------------------- */
 
+/* clang-format off */
 static const struct session_row limit_rows[] = {
     {"a parse error: its status, then FIN; the rest is discarded",
      .ev = {IN("GET / HTTP/1.1\r\nHost : h\r\n\r\n" GET("/b")), PEER_EOF}, .transcript = "send:400! fin close"},
@@ -374,9 +391,11 @@ static const struct session_row limit_rows[] = {
     {"input after the final answer is discarded while lingering",
      .ev = {IN("BAD\r\n\r\n"), IN(GET("/")), PEER_EOF}, .transcript = "send:400! fin close"},
 };
+/* clang-format on */
 
 /* ---- write backpressure, drain, refuse, reset ----------------------------------------- */
 
+/* clang-format off */
 static const struct session_row flow_rows[] = {
     {"output over max_output: the next request waits until the client reads",
      .ev = {HOLD, IN("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 8\r\n\r\n12345678" GET("/b")),
@@ -398,6 +417,7 @@ static const struct session_row flow_rows[] = {
     {"reset: closed at once, nothing more",
      .ev = {IN("GET / HTTP/1.1\r\n"), RESET}, .transcript = "close"},
 };
+/* clang-format on */
 
 /* ---- bad event orders: named errors and a clean close ---------------------------------- */
 
@@ -407,11 +427,12 @@ static const struct session_row order_rows[] = {
      .transcript = "req:GET /  send:200/0 close:INPUT_AFTER_EOF"},
     {"FIN twice", .ev = {HOLD, IN(GET("/")), PEER_EOF, BAD(EOF_TWICE, EV_EOF)},
      .transcript = "req:GET /  send:200/0 close:EOF_TWICE"},
-    {"more written than handed out",
-     .ev = {BAD(WRITTEN_OVERFLOW, EV_WRITE, .n = 1)}, .transcript = "close:WRITTEN_OVERFLOW"},
-    {"the clock going back",
-     .ev = {TICK(50), {EV_TICK, NULL, 0, 10, HTTPD_ERR_CLOCK_BACKWARDS}}, .transcript = "close:CLOCK_BACKWARDS"},
-    {"an answer with no request", .ev = {BAD(NO_REQUEST, EV_RESPOND_AGAIN)}, .transcript = "close:NO_REQUEST"},
+    {"more written than handed out", .ev = {BAD(WRITTEN_OVERFLOW, EV_WRITE, .n = 1)},
+     .transcript = "close:WRITTEN_OVERFLOW"},
+    {"the clock going back", .ev = {TICK(50), {EV_TICK, NULL, 0, 10, HTTPD_ERR_CLOCK_BACKWARDS}},
+     .transcript = "close:CLOCK_BACKWARDS"},
+    {"an answer with no request", .ev = {BAD(NO_REQUEST, EV_RESPOND_AGAIN)},
+     .transcript = "close:NO_REQUEST"},
     {"events after the close",
      .ev = {RESET, BAD(CLOSED, EV_EOF), BAD(CLOSED, EV_TICK, .t = 5), BAD(CLOSED, EV_RESET)},
      .transcript = "close"},
@@ -459,9 +480,14 @@ static void test_orders(void **state)
 static void test_response_bytes(void **state)
 {
     (void)state;
-    static const struct httpd_session_config cfg = {
-        .max_head = 1024, .max_body = 1024, .max_output = 4096, .header_timeout_ms = 1,
-        .body_timeout_ms = 1, .idle_timeout_ms = 1, .linger_ms = 1, .date = date};
+    static const struct httpd_session_config cfg = {.max_head = 1024,
+                                                    .max_body = 1024,
+                                                    .max_output = 4096,
+                                                    .header_timeout_ms = 1,
+                                                    .body_timeout_ms = 1,
+                                                    .idle_timeout_ms = 1,
+                                                    .linger_ms = 1,
+                                                    .date = date};
     static const char req[] = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
     struct httpd_session *s = malloc(sizeof(*s));
     assert_non_null(s);
@@ -473,8 +499,10 @@ static void test_response_bytes(void **state)
     struct httpd_action a;
     httpd_session_poll(s, &a);
     assert_int_equal(a.kind, HTTPD_ACT_REQUEST);
-    struct httpd_response resp = {.status = 404, .content_type = "text/plain",
-                                  .extra = "X-A: b\r\n", .body = (const uint8_t *)"nope\n",
+    struct httpd_response resp = {.status = 404,
+                                  .content_type = "text/plain",
+                                  .extra = "X-A: b\r\n",
+                                  .body = (const uint8_t *)"nope\n",
                                   .body_len = 5};
     assert_int_equal(httpd_session_respond(s, &resp, &a), HTTPD_ERR_OK);
     static const char want[] = "HTTP/1.1 404 Not Found\r\nServer: ph-httpd\r\n"
@@ -492,9 +520,13 @@ static void test_response_bytes(void **state)
 static void test_response_too_large(void **state)
 {
     (void)state;
-    static const struct httpd_session_config cfg = {
-        .max_head = 1024, .max_body = 1024, .max_output = 4096, .header_timeout_ms = 1,
-        .body_timeout_ms = 1, .idle_timeout_ms = 1, .linger_ms = 1};
+    static const struct httpd_session_config cfg = {.max_head = 1024,
+                                                    .max_body = 1024,
+                                                    .max_output = 4096,
+                                                    .header_timeout_ms = 1,
+                                                    .body_timeout_ms = 1,
+                                                    .idle_timeout_ms = 1,
+                                                    .linger_ms = 1};
     static char extra[HTTPD_MAX_RESPONSE_HEAD + 8];
     memset(extra, 'a', sizeof(extra) - 1);
     struct httpd_session *s = malloc(sizeof(*s));
@@ -526,10 +558,14 @@ static void test_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cycle),         cmocka_unit_test(test_continue),
-        cmocka_unit_test(test_limits),        cmocka_unit_test(test_flow),
-        cmocka_unit_test(test_orders),        cmocka_unit_test(test_response_bytes),
-        cmocka_unit_test(test_response_too_large), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_cycle),
+        cmocka_unit_test(test_continue),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_flow),
+        cmocka_unit_test(test_orders),
+        cmocka_unit_test(test_response_bytes),
+        cmocka_unit_test(test_response_too_large),
+        cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

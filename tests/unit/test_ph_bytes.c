@@ -61,8 +61,8 @@ static void test_little_endian_layout(void **state)
 static void test_extremes_round_trip(void **state)
 {
     (void)state;
-    static const uint64_t values[] = {0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000,
-                                      0xffffffffu, 0x100000000ull, UINT64_MAX};
+    static const uint64_t values[] = {
+        0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffffu, 0x100000000ull, UINT64_MAX};
     uint8_t buf[8];
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
         uint64_t v = values[i];

@@ -53,7 +53,9 @@ struct packet_row {
     size_t at;
 };
 
+/* clang-format off */
 #define OKROW(label, kind, target, payload) {label, 1, 1, kind, target, 0, payload, 0, STORE_ERR_NONE, 0}
+/* clang-format on */
 
 static const struct packet_row packet_rows[] = {
     OKROW("queue case", STORE_KIND_QUEUE, "http_request", "GET / HTTP/1.1\r\n\r\n"),
@@ -149,8 +151,8 @@ static void test_encode_round_trip(void **state)
     (void)state;
     uint8_t pkt[128];
     const uint8_t data[] = "hello";
-    size_t n = store_case_encode(0xdeadbeef, STORE_KIND_CRASH, "http_request", data, 5, pkt,
-                                 sizeof(pkt));
+    size_t n =
+        store_case_encode(0xdeadbeef, STORE_KIND_CRASH, "http_request", data, 5, pkt, sizeof(pkt));
     assert_int_equal(n, store_case_size(12, 5));
     struct store_decision d;
     assert_int_equal(store_handle_packet(pkt, n, MAX_CASE, &d), PH_OK);

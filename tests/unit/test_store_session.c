@@ -30,9 +30,10 @@ static void setup_pair(struct store_server *s, struct store_session *c,
     store_session_init(c, ring, 64);
 }
 
-static const struct store_case a_case = {
-    .seq = 5, .kind = STORE_KIND_QUEUE, .target = {(const uint8_t *)"t", 1},
-    .data = {(const uint8_t *)"data", 4}};
+static const struct store_case a_case = {.seq = 5,
+                                         .kind = STORE_KIND_QUEUE,
+                                         .target = {(const uint8_t *)"t", 1},
+                                         .data = {(const uint8_t *)"data", 4}};
 
 /* ---- decisions ------------------------------------------------------------------------ */
 
@@ -44,10 +45,13 @@ struct decide_row {
     enum store_error reason;
 };
 
+/* clang-format off */
 #define FACTS(known, dup, cases, bytes, usable) {known, dup, 0, cases, bytes, usable}
+/* clang-format on */
 
 static const struct decide_row decide_rows[] = {
-    {"a new case is stored", FACTS(true, false, 0, 0, true), INT64_MAX, STORE_STORED, STORE_ERR_NONE},
+    {"a new case is stored", FACTS(true, false, 0, 0, true), INT64_MAX, STORE_STORED,
+     STORE_ERR_NONE},
     {"a duplicate", FACTS(true, true, 0, 0, true), INT64_MAX, STORE_DUPLICATE, STORE_ERR_NONE},
     {"a duplicate of a full target is still a duplicate", FACTS(true, true, 10, 1000, false), 0,
      STORE_DUPLICATE, STORE_ERR_NONE},
@@ -110,7 +114,8 @@ static void test_raw_mode_queues_nothing(void **state)
     store_session_decide(&s, &c, &d.c, &f, &v);
     assert_int_equal(v.verdict, STORE_STORED);
     assert_int_equal(store_session_receive(&s, &c, (const uint8_t *)"", 0, 0, &d), PH_REJECT);
-    assert_int_equal(store_session_receive(&s, &c, (const uint8_t *)"x", 1, 1 << 20, &d), PH_REJECT);
+    assert_int_equal(store_session_receive(&s, &c, (const uint8_t *)"x", 1, 1 << 20, &d),
+                     PH_REJECT);
     assert_int_equal(d.error, STORE_ERR_CASE_TOO_LARGE);
     assert_int_equal(c.count, 0);
     assert_int_equal(s.st.rejected, 2);
@@ -143,8 +148,8 @@ static void test_receive(void **state)
 {
     (void)state;
     uint8_t pkt[64];
-    size_t n = store_case_encode(7, STORE_KIND_CRASH, "tt", (const uint8_t *)"four", 4, pkt,
-                                 sizeof(pkt));
+    size_t n =
+        store_case_encode(7, STORE_KIND_CRASH, "tt", (const uint8_t *)"four", 4, pkt, sizeof(pkt));
     assert_int_equal(n, 20);
     for (size_t i = 0; i < sizeof(receive_rows) / sizeof(receive_rows[0]); i++) {
         const struct receive_row *r = &receive_rows[i];
@@ -386,8 +391,8 @@ static void test_replay(void **state)
         struct store_server s;
         store_server_init(&s, &config, 1);
         enum store_replay_action a =
-            store_server_replay(&s, (const uint8_t *)r->target, strlen(r->target), r->kind,
-                                r->lsn, r->in_corpus, r->usable);
+            store_server_replay(&s, (const uint8_t *)r->target, strlen(r->target), r->kind, r->lsn,
+                                r->in_corpus, r->usable);
         if (a != r->action)
             fail_msg("%s: got action %d, want %d", r->label, a, r->action);
         /* a valid record moves the lsns past it; an invalid one moves nothing */
