@@ -19,6 +19,7 @@
 
 #include "http.h"
 #include "http_chars.h"
+#include "http_field_line_impl.h"
 #include "http_fields.h"
 #include "http_token_impl.h"
 #include "http_parse_isa.h"
@@ -68,11 +69,6 @@ static enum ph_status need_more(struct parser *ps, size_t pos)
     if (ps->end_is_limit)
         return reject(ps, HTTP_ERR_HEAD_TOO_LARGE, pos);
     return PH_INCOMPLETE;
-}
-
-static bool is_ows(uint8_t c)
-{
-    return c == SP || c == HTAB;
 }
 
 /* Bytes as native-order words, for compares with words of literals. */
@@ -542,84 +538,38 @@ static enum ph_status on_field(struct parser *ps, struct ph_slice name, struct p
 
 /* ---- field lines (RFC 9112 5) --------------------------------------------------------- */
 
-/* field-line = field-name ":" OWS field-value OWS, then CRLF. buf[*pos] is known to start
- * a field name (not CR, LF, SP or HTAB). */
-static enum ph_status parse_field_line(struct parser *ps, size_t *pos)
-{
-    size_t line = *pos;
-    size_t p = isa_scan_token(ps->buf, line, ps->end);
-    if (p == ps->end)
-        return need_more(ps, p);
-    uint8_t c = ps->buf[p];
-    if (c != ':') {
-        /* RFC 9112 5.1: no whitespace between field name and colon: smuggling */
-        if (is_ows(c) && p > line)
-            return reject(ps, HTTP_ERR_WHITESPACE_BEFORE_COLON, p);
-        if (c == LF)
-            return reject(ps, HTTP_ERR_BARE_LF, p);
-        return reject(ps, HTTP_ERR_FIELD_NAME, p);
-    }
-    if (p == line)
-        return reject(ps, HTTP_ERR_FIELD_NAME, p);
-    struct ph_slice name = slice(ps->buf, line, p);
-    p++;
-
-    while (p < ps->end && is_ows(ps->buf[p]))
-        p++;
-    size_t value_start = p;
-    p = isa_scan_value(ps->buf, p, ps->end);
-    if (p == ps->end)
-        return need_more(ps, p);
-    c = ps->buf[p];
-    if (c != CR)
-        return reject(ps, c == LF ? HTTP_ERR_BARE_LF : HTTP_ERR_FIELD_VALUE, p);
-    size_t value_end = p;
-    while (value_end > value_start && is_ows(ps->buf[value_end - 1]))
-        value_end--;
-    enum ph_status st = expect_lf_after_cr(ps, &p);
-    if (st != PH_OK)
-        return st;
-
-    struct http_request *req = ps->req;
-    struct http_header *h = &req->headers[req->num_headers++];
-    h->name = name;
-    h->value = slice(ps->buf, value_start, value_end);
-    st = on_field(ps, h->name, h->value, line);
-    if (st != PH_OK)
-        return st;
-    *pos = p;
-    return PH_OK;
-}
+/* Constant, so that http_read_field_line, inlined, calls this set's scanners directly. */
+static const struct http_field_reader request_field_reader = {
+    .scan_token = isa_scan_token,
+    .scan_value = isa_scan_value,
+    .allow_bare_lf = false,
+    .whitespace_first_err = HTTP_ERR_WHITESPACE_AFTER_REQUEST_LINE,
+    .max_fields = HTTP_MAX_HEADERS,
+};
 
 /* *( field-line CRLF ) CRLF: field lines up to and including the empty line. */
 static enum ph_status parse_fields(struct parser *ps, size_t *pos)
 {
+    struct http_request *req = ps->req;
     for (;;) {
-        size_t p = *pos;
-        if (p == ps->end)
-            return need_more(ps, p);
-        uint8_t c = ps->buf[p];
-        if (c == CR) {
-            enum ph_status st = expect_lf_after_cr(ps, &p);
-            if (st != PH_OK)
-                return st;
-            *pos = p;
+        struct http_field_line f;
+        enum ph_status st = http_read_field_line(&request_field_reader, ps->buf, *pos, ps->end,
+                                                 req->num_headers, &f);
+        if (st == PH_INCOMPLETE)
+            return need_more(ps, f.at);
+        if (st == PH_REJECT)
+            return reject(ps, f.error, f.at);
+        if (f.end_of_head) {
+            *pos = f.next;
             return PH_OK;
         }
-        if (c == LF)
-            return reject(ps, HTTP_ERR_BARE_LF, p);
-        if (is_ows(c)) {
-            /* RFC 9112 2.2: whitespace before the first field line would start a field
-             * that some parsers ignore and others don't. RFC 9112 5.2: obs-fold. */
-            if (ps->req->num_headers == 0)
-                return reject(ps, HTTP_ERR_WHITESPACE_AFTER_REQUEST_LINE, p);
-            return reject(ps, HTTP_ERR_OBS_FOLD, p);
-        }
-        if (ps->req->num_headers == HTTP_MAX_HEADERS)
-            return reject(ps, HTTP_ERR_TOO_MANY_HEADERS, p);
-        enum ph_status st = parse_field_line(ps, pos);
+        struct http_header *h = &req->headers[req->num_headers++];
+        h->name = f.name;
+        h->value = f.value;
+        st = on_field(ps, f.name, f.value, *pos);
         if (st != PH_OK)
             return st;
+        *pos = f.next;
     }
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "http_chars.h"
+#include "http_field_line_impl.h"
 #include "http_fields.h"
 #include "http_token_impl.h"
 #include "http_scan.h"
@@ -47,11 +48,6 @@ static enum ph_status need_more(struct parser *ps, size_t pos)
     if (ps->end_is_limit)
         return reject(ps, HTTP_ERR_HEAD_TOO_LARGE, pos);
     return PH_INCOMPLETE;
-}
-
-static bool is_ows(uint8_t c)
-{
-    return c == SP || c == HTAB;
 }
 
 static struct ph_slice slice(const uint8_t *buf, size_t from, size_t to)
@@ -137,7 +133,7 @@ static enum ph_status parse_status_code(struct parser *ps, size_t *pos)
         if (p + i == ps->end)
             return need_more(ps, p + i);
         uint8_t c = ps->buf[p + i];
-        if (i == 0 && is_ows(c)) /* exactly one SP after the version */
+        if (i == 0 && http_is_ows(c)) /* exactly one SP after the version */
             return reject(ps, HTTP_ERR_STATUS_LINE_SPACE, p);
         if (c < '0' || c > '9' || (i == 0 && c == '0'))
             return reject(ps, HTTP_ERR_STATUS_CODE, p);
@@ -237,83 +233,36 @@ static enum ph_status on_field(struct parser *ps, struct ph_slice name, struct p
 
 /* ---- field lines (RFC 9112 5) --------------------------------------------------------- */
 
-/* field-line = field-name ":" OWS field-value OWS, then a line end. buf[*pos] is known to
- * start a field name (not CR, LF, SP or HTAB). */
-static enum ph_status parse_field_line(struct parser *ps, size_t *pos)
-{
-    size_t line = *pos;
-    size_t p = http_scan_token(ps->buf, line, ps->end);
-    if (p == ps->end)
-        return need_more(ps, p);
-    uint8_t c = ps->buf[p];
-    if (c != ':') {
-        /* RFC 9112 5.1: no whitespace between field name and colon */
-        if (is_ows(c) && p > line)
-            return reject(ps, HTTP_ERR_WHITESPACE_BEFORE_COLON, p);
-        if (c == LF && !ps->opt.allow_bare_lf)
-            return reject(ps, HTTP_ERR_BARE_LF, p);
-        return reject(ps, HTTP_ERR_FIELD_NAME, p);
-    }
-    if (p == line)
-        return reject(ps, HTTP_ERR_FIELD_NAME, p);
-    struct ph_slice name = slice(ps->buf, line, p);
-    p++;
-
-    while (p < ps->end && is_ows(ps->buf[p]))
-        p++;
-    size_t value_start = p;
-    p = http_scan_value(ps->buf, p, ps->end);
-    if (p == ps->end)
-        return need_more(ps, p);
-    c = ps->buf[p];
-    if (c != CR && c != LF)
-        return reject(ps, HTTP_ERR_FIELD_VALUE, p);
-    size_t value_end = p;
-    while (value_end > value_start && is_ows(ps->buf[value_end - 1]))
-        value_end--;
-    enum ph_status st = line_end(ps, &p);
-    if (st != PH_OK)
-        return st;
-
-    struct http_response *res = ps->res;
-    struct http_header *h = &res->headers[res->num_headers++];
-    h->name = name;
-    h->value = slice(ps->buf, value_start, value_end);
-    st = on_field(ps, h->name, h->value, line);
-    if (st != PH_OK)
-        return st;
-    *pos = p;
-    return PH_OK;
-}
-
 /* *( field-line CRLF ) CRLF: field lines up to and including the empty line. */
 static enum ph_status parse_fields(struct parser *ps, size_t *pos)
 {
+    const struct http_field_reader reader = {
+        .scan_token = http_scan_token,
+        .scan_value = http_scan_value,
+        .allow_bare_lf = ps->opt.allow_bare_lf,
+        .whitespace_first_err = HTTP_ERR_WHITESPACE_AFTER_STATUS_LINE,
+        .max_fields = HTTP_MAX_HEADERS,
+    };
+    struct http_response *res = ps->res;
     for (;;) {
-        size_t p = *pos;
-        if (p == ps->end)
-            return need_more(ps, p);
-        uint8_t c = ps->buf[p];
-        if (c == CR || c == LF) {
-            enum ph_status st = line_end(ps, &p);
-            if (st != PH_OK)
-                return st;
-            *pos = p;
+        struct http_field_line f;
+        enum ph_status st =
+            http_read_field_line(&reader, ps->buf, *pos, ps->end, res->num_headers, &f);
+        if (st == PH_INCOMPLETE)
+            return need_more(ps, f.at);
+        if (st == PH_REJECT)
+            return reject(ps, f.error, f.at);
+        if (f.end_of_head) {
+            *pos = f.next;
             return PH_OK;
         }
-        if (is_ows(c)) {
-            /* RFC 9112 2.2: whitespace before the first field line; 5.2: obs-fold, which
-             * a user agent would have to rewrite into SP: a pure parser cannot, and a
-             * strict one refuses it. */
-            if (ps->res->num_headers == 0)
-                return reject(ps, HTTP_ERR_WHITESPACE_AFTER_STATUS_LINE, p);
-            return reject(ps, HTTP_ERR_OBS_FOLD, p);
-        }
-        if (ps->res->num_headers == HTTP_MAX_HEADERS)
-            return reject(ps, HTTP_ERR_TOO_MANY_HEADERS, p);
-        enum ph_status st = parse_field_line(ps, pos);
+        struct http_header *h = &res->headers[res->num_headers++];
+        h->name = f.name;
+        h->value = f.value;
+        st = on_field(ps, f.name, f.value, *pos);
         if (st != PH_OK)
             return st;
+        *pos = f.next;
     }
 }
 
