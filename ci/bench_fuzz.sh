@@ -79,8 +79,8 @@ fuzz_build_bare() {
     clang -O2 $cflags -Isrc bench/fuzz_bare_http_request.c "$dir/lib/libph_core.a" $link \
         -o "$out/bare-http_request" >&2
     # shellcheck disable=SC2086
-    clang -O2 $cflags -isystem "$llhttp_include" bench/fuzz_bare_llhttp.c \
-        "$dir/lib/libph_peer_llhttp.a" $link -o "$out/bare-llhttp" >&2
+    clang -O2 $cflags -Isrc -Iharness -isystem "$llhttp_include" bench/fuzz_bare_llhttp.c \
+        harness/llhttp_view.c "$dir/lib/libph_peer_llhttp.a" $link -o "$out/bare-llhttp" >&2
 }
 
 # Every target built with libFuzzer's instrumentation but linked with bench/fuzz_cost.c
