@@ -13,14 +13,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=ci/lib.sh
 . ci/lib.sh
-BUILD=build/bench
-ROUNDS=5
-ROUNDS_SET=0
+ph_bench_area fuzz "[--rounds N>=3] [--targets a,b]"
 
-usage() {
-    echo "usage: ci/bench.sh fuzz [--rounds N>=3] [--targets a,b] (ci/bench.sh --help)" >&2
-    exit 64
-}
 
 # Executions per timed libFuzzer run: about half a second for the empty target, a few
 # seconds for the slowest real one.
@@ -413,12 +407,12 @@ while [ $# -gt 0 ]; do
     --rounds) ph_bench_rounds "${2:-}" && shift 2 ;;
     --targets)
         if [ $# -lt 2 ] || ! [[ $2 =~ ^[a-z0-9_]+(,[a-z0-9_]+)*$ ]]; then
-            usage
+            ph_bench_usage
         fi
         FUZZ_ONLY=$2
         shift 2
         ;;
-    *) usage ;;
+    *) ph_bench_usage ;;
     esac
 done
 bench_fuzz
