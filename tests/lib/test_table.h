@@ -7,12 +7,14 @@
 #define TEST_TABLE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define NROWS(t) (sizeof(t) / sizeof((t)[0]))
 
 /* One failed check of the row labelled `label`: "  FAIL [label] message" on stderr, the
- * message formatted as by printf. Returns 1, to be added to the row's failures. */
-int row_fail(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+ * message a printf format and its arguments. Is 1, to be added to the row's failures. */
+#define row_fail(label, ...) \
+    (fprintf(stderr, "  FAIL [%s] ", (label)), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), 1)
 
 /* Every row of table t through check (int check(const row *): its failures); the cmocka
  * test fails after the last row when any row failed. */
