@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/net_packet.h"
 #include "ph_chao.h"
 #include "util/cli_num.h"
 #include "util/cli_usage.h"
@@ -32,6 +33,13 @@ static void usage(FILE *out)
           "\n"
           "exit status: 0 ok, 1 failure, 2 send: no reply, 3 send: error reply, 64 usage\n",
           out);
+}
+
+int chao_filter_socket(int fd, char *err)
+{
+    const struct sock_filter *prog;
+    size_t n = chao_socket_filter(&prog);
+    return net_packet_attach_filter(fd, prog, n, err);
 }
 
 void chao_format_mac(const uint8_t mac[CHAO_MAC_LEN], char out[18])
