@@ -15,9 +15,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=ci/lib.sh
 . ci/lib.sh
 
-rounds=3
-seconds=3
-ph_bench_opts chao "$@" # exits 64 on a usage error or fewer than 3 rounds
+ph_bench_opts chao 3 3 "$@" # exits 64 on a usage error or fewer than 3 rounds
 [ "$(id -u)" = 0 ] || { echo "bench: chao needs root (network namespaces, CAP_NET_RAW)" >&2; exit 1; }
 
 ph_bench_build ph-chao ph-bench-chao

@@ -14,7 +14,7 @@ seconds=10
 while [ $# -gt 0 ]; do
     case $1 in
     --seconds) seconds=$2; shift 2 ;;
-    *) echo "usage: ci/bench.sh diff [--seconds S]" >&2; exit 64 ;;
+    *) ph_bench_usage diff "[--seconds S]" ;;
     esac
 done
 cd "$ROOT"

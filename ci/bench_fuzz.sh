@@ -13,14 +13,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=ci/lib.sh
 . ci/lib.sh
-BUILD=build/bench
-ROUNDS=5
-ROUNDS_SET=0
+ph_bench_area fuzz "[--rounds N>=3] [--targets a,b]"
 
-usage() {
-    echo "usage: ci/bench.sh fuzz [--rounds N>=3] [--targets a,b] (ci/bench.sh --help)" >&2
-    exit 64
-}
 
 # Executions per timed libFuzzer run: about half a second for the empty target, a few
 # seconds for the slowest real one.
@@ -79,8 +73,8 @@ fuzz_build_bare() {
     clang -O2 $cflags -Isrc bench/fuzz_bare_http_request.c "$dir/lib/libph_core.a" $link \
         -o "$out/bare-http_request" >&2
     # shellcheck disable=SC2086
-    clang -O2 $cflags -isystem "$llhttp_include" bench/fuzz_bare_llhttp.c \
-        "$dir/lib/libph_peer_llhttp.a" $link -o "$out/bare-llhttp" >&2
+    clang -O2 $cflags -Isrc -Iharness -isystem "$llhttp_include" bench/fuzz_bare_llhttp.c \
+        harness/llhttp_view.c "$dir/lib/libph_peer_llhttp.a" $link -o "$out/bare-llhttp" >&2
 }
 
 # Every target built with libFuzzer's instrumentation but linked with bench/fuzz_cost.c
@@ -413,12 +407,12 @@ while [ $# -gt 0 ]; do
     --rounds) ph_bench_rounds "${2:-}" && shift 2 ;;
     --targets)
         if [ $# -lt 2 ] || ! [[ $2 =~ ^[a-z0-9_]+(,[a-z0-9_]+)*$ ]]; then
-            usage
+            ph_bench_usage
         fi
         FUZZ_ONLY=$2
         shift 2
         ;;
-    *) usage ;;
+    *) ph_bench_usage ;;
     esac
 done
 bench_fuzz

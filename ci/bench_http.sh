@@ -13,14 +13,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=ci/lib.sh
 . ci/lib.sh
-BUILD=build/bench
-ROUNDS=5
+ph_bench_area http "[--rounds N>=3] [--no-callgrind]"
 CALLGRIND=1 # instructions per request by default; --no-callgrind skips them
 
-usage() {
-    echo "usage: ci/bench.sh http [--rounds N>=3] [--no-callgrind] (ci/bench.sh --help)" >&2
-    exit 64
-}
 
 # build/bench only, never into the tree); without it they are skipped, and the table says so.
 PICO_DIR=${PICO_DIR:-}
@@ -179,7 +174,7 @@ while [ $# -gt 0 ]; do
     --rounds) ph_bench_rounds "${2:-}" && shift 2 ;;
     --callgrind) CALLGRIND=1 && shift ;;
     --no-callgrind) CALLGRIND=0 && shift ;;
-    *) usage ;;
+    *) ph_bench_usage ;;
     esac
 done
 bench_http

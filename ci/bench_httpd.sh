@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=${2:?}; shift 2 ;;
     --seconds) seconds=${2:?}; shift 2 ;;
     --connections) conns=${2:?}; shift 2 ;;
-    *) echo "usage: ci/bench.sh httpd [--rounds N>=3] [--seconds S] [--connections C]" >&2; exit 64 ;;
+    *) ph_bench_usage httpd "[--rounds N>=3] [--seconds S] [--connections C]" ;;
     esac
 done
 ph_bench_rounds "$rounds" # exits 64 unless >= 3

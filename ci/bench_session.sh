@@ -15,9 +15,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=ci/lib.sh
 . ci/lib.sh
 
-rounds=3
-seconds=5
-ph_bench_opts session "$@" # exits 64 on a usage error or fewer than 3 rounds
+ph_bench_opts session 3 5 "$@" # exits 64 on a usage error or fewer than 3 rounds
 
 ph_bench_build ph-httpd ph-bench-session
 lf=build/bench/session-lf

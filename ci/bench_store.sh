@@ -11,15 +11,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=ci/lib.sh
 . ci/lib.sh
-BUILD=build/bench
-ROUNDS=5
-ROUNDS_SET=0
+ph_bench_area store "[--rounds N>=3] [--quick]"
 QUICK=0
 
-usage() {
-    echo "usage: ci/bench.sh store [--rounds N>=3] [--quick] (ci/bench.sh --help)" >&2
-    exit 64
-}
 
 # ph-store against its two limits (docs/bench.md). Durable runs keep their corpus on the disk
 # the numbers are about (build/bench/store-corpus) and, labelled, on a tmpfs.
@@ -353,7 +347,7 @@ while [ $# -gt 0 ]; do
     case $1 in
     --rounds) ph_bench_rounds "${2:-}" && shift 2 ;;
     --quick) QUICK=1 && shift ;;
-    *) usage ;;
+    *) ph_bench_usage ;;
     esac
 done
 bench_store

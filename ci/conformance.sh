@@ -55,10 +55,8 @@ done
 ph_workdir ph-conformance
 
 if [ "$start_httpd" = 1 ]; then
-    "$bin/ph-httpd" --listen 127.0.0.1:0 --status-file "$work/httpd.status" \
-        2>"$work/httpd.log" &
-    pids+=($!)
-    ph_wait_ready "$work/httpd.status" "$!" || { cat "$work/httpd.log" >&2; exit 1; }
+    ph_start_daemon "$work/httpd.status" "$work/httpd.log" "$bin/ph-httpd" \
+        --listen 127.0.0.1:0 || exit 1
     addr=$(jq -r .listen "$work/httpd.status")
     servers+=("ph-httpd=$addr")
 fi

@@ -94,12 +94,8 @@ args=()
 
 # Starts ph-httpd --echo-all on a free port; prints HOST:PORT.
 start_httpd() {
-    local log=$work/httpd.$1.log
-    "$bin/ph-httpd" --listen 127.0.0.1:0 --echo-all --status-file "$work/httpd.$1.status" \
-        2>"$log" &
-    pids+=($!)
-    ph_wait_ready "$work/httpd.$1.status" "$!" ||
-        { cat "$log" >&2; echo "diff: ph-httpd did not start" >&2; exit 1; }
+    ph_start_daemon "$work/httpd.$1.status" "$work/httpd.$1.log" "$bin/ph-httpd" \
+        --listen 127.0.0.1:0 --echo-all || exit 1
     httpd_addr=$(jq -r .listen "$work/httpd.$1.status")
 }
 
@@ -164,12 +160,9 @@ fi
 rm -rf "$out"
 mkdir -p "$out"
 if [ -z "$store" ]; then
-    "$bin/ph-store" --corpus "$out/corpus" --socket "$work/store.sock" \
-        --status-file "$work/store.status" 2>"$work/store.log" &
-    store_pid=$!
-    pids+=("$store_pid")
-    ph_wait_ready "$work/store.status" "$store_pid" ||
-        { cat "$work/store.log" >&2; echo "diff: ph-store did not start" >&2; exit 1; }
+    ph_start_daemon "$work/store.status" "$work/store.log" "$bin/ph-store" \
+        --corpus "$out/corpus" --socket "$work/store.sock" || exit 1
+    store_pid=$daemon
     store=$work/store.sock
 fi
 if [ "$check" = 1 ]; then

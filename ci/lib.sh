@@ -19,19 +19,31 @@
 #   ph_wait_ready FILE PID waits until the daemon PID (ph-httpd, ph-store) has written
 #                          "state":"ready" to its --status-file FILE (fails when PID dies
 #                          or after 30 s); read figures with jq, e.g. jq -r .listen FILE
+#   ph_start_daemon FILE LOG DAEMON ARGS...
+#                          starts DAEMON ARGS... --status-file FILE in the background
+#                          (FILE removed first, stderr appended to LOG), sets $daemon to
+#                          its pid and adds it to $pids, and waits until it is ready (as
+#                          ph_wait_ready); fails with LOG on stderr when it is not
 #
 # and, for the benchmarks (ci/bench_<area>.sh, from the tree's root):
 #
+#   ph_bench_area AREA OPTIONS
+#                          for an area script that takes --rounds into $ROUNDS: sets
+#                          BUILD=build/bench, ROUNDS=5, ROUNDS_SET=0, and the usage line
+#                          ph_bench_usage prints
+#   ph_bench_usage [AREA OPTIONS]
+#                          "usage: ci/bench.sh AREA OPTIONS (ci/bench.sh --help)" on stderr
+#                          (by default ph_bench_area's), then exit 64
 #   ph_bench_build [-DOPTION=VALUE...] TARGET...
 #                          runs ci/setup.sh, configures build/bench (Release, -O2, no
 #                          sanitizers, no tests, and the -D options) and builds TARGETs;
 #                          build chatter on stderr: stdout stays the table
 #   ph_bench_rounds N      sets ROUNDS=N and ROUNDS_SET=1 (--rounds N); exits 64 unless N
 #                          is a number of rounds >= 3
-#   ph_bench_opts AREA ARGS...
-#                          parses --rounds N and --seconds S into $rounds and $seconds
-#                          (the caller sets the defaults), then ph_bench_rounds; anything
-#                          else is a usage error (exit 64)
+#   ph_bench_opts AREA ROUNDS SECONDS ARGS...
+#                          parses --rounds N and --seconds S of ARGS into $rounds and
+#                          $seconds (by default ROUNDS and SECONDS), then ph_bench_rounds;
+#                          anything else is a usage error (exit 64)
 #   ph_stat CMD ARGS...    ci/benchstat.py CMD: every median, ratio and parsed figure
 #   ph_median              the median of the numbers on stdin, "%.3f" ("nan" for none)
 #   ph_field KEY LINE      the value of " KEY=value" in LINE (a ph-bench-* output line)
@@ -125,9 +137,35 @@ ph_wait_ready() {
     return 1
 }
 
+ph_start_daemon() {
+    local status=$1 log=$2
+    shift 2
+    rm -f "$status"
+    "$@" --status-file "$status" 2>>"$log" &
+    daemon=$!
+    pids+=("$daemon")
+    ph_wait_ready "$status" "$daemon" && return 0
+    echo "${1##*/} did not start; its log ($log):" >&2
+    cat "$log" >&2
+    return 1
+}
+
 # Debian's interpreter: a python3 earlier in PATH (pyenv's shim) costs far more per call.
 PH_PYTHON=${PH_PYTHON:-/usr/bin/python3}
 PH_CI=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# shellcheck disable=SC2034 # BUILD, ROUNDS, ROUNDS_SET: the area script's
+ph_bench_area() {
+    PH_BENCH_USAGE="$1 $2"
+    BUILD=build/bench ROUNDS=5 ROUNDS_SET=0
+}
+
+ph_bench_usage() {
+    local usage=${PH_BENCH_USAGE:-}
+    [ $# -eq 0 ] || usage="$1 $2"
+    echo "usage: ci/bench.sh $usage (ci/bench.sh --help)" >&2
+    exit 64
+}
 
 ph_bench_build() {
     local defs=()
@@ -159,12 +197,13 @@ ph_bench_rounds() {
 # shellcheck disable=SC2034 # rounds, seconds: the area script's
 ph_bench_opts() {
     local area=$1
-    shift
+    rounds=$2 seconds=$3
+    shift 3
     while [ $# -gt 0 ]; do
         case $1 in
         --rounds) rounds=${2:?}; shift 2 ;;
         --seconds) seconds=${2:?}; shift 2 ;;
-        *) echo "usage: ci/bench.sh $area [--rounds N>=3] [--seconds S]" >&2; exit 64 ;;
+        *) ph_bench_usage "$area" "[--rounds N>=3] [--seconds S]" ;;
         esac
     done
     ph_bench_rounds "$rounds"

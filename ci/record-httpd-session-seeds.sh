@@ -15,22 +15,15 @@ OUT=$ROOT/corpus/httpd_session
 RECORDER=$ROOT/ci/httpd_session_recorder.py
 mkdir -p "$OUT"
 # shellcheck source=ci/lib.sh
-. "$ROOT/ci/lib.sh" # ph_workdir, ph_wait_ready
+. "$ROOT/ci/lib.sh" # ph_workdir, ph_start_daemon
 
 ph_workdir ph-httpd-seeds
 
 # The limits of the recorder's script header (ci/httpd_session_recorder.py).
 start_httpd() {
-    rm -f "$work/httpd.status"
-    "$BIN/ph-httpd" --listen 127.0.0.1:0 --max-head 1024 --max-body 1024 \
-        --max-output 16384 --header-timeout 1000 --body-timeout 1000 --idle-timeout 8000 \
-        --status-file "$work/httpd.status" 2>>"$work/httpd.log" &
-    daemon=$!
-    pids+=("$daemon")
-    if ! ph_wait_ready "$work/httpd.status" "$daemon"; then
-        echo "record-httpd-session-seeds: ph-httpd did not start" >&2
-        exit 1
-    fi
+    ph_start_daemon "$work/httpd.status" "$work/httpd.log" "$BIN/ph-httpd" \
+        --listen 127.0.0.1:0 --max-head 1024 --max-body 1024 --max-output 16384 \
+        --header-timeout 1000 --body-timeout 1000 --idle-timeout 8000 || exit 1
     upstream=$(jq -r .listen "$work/httpd.status")
 }
 

@@ -8,15 +8,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build/bin}
 out=$root/corpus/http_response
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=ci/lib.sh
+. "$root/ci/lib.sh" # ph_workdir, ph_free_port
+ph_workdir ph-response-seeds
 
 # the requests: name, flag byte, bytes
 mkdir -p "$work/req" "$work/raw"
@@ -43,7 +37,7 @@ record() { # record SERVER ADDR
 }
 
 # nginx: a private prefix, config, and port
-port=$(free_port)
+port=$(ph_free_port)
 mkdir -p "$work/nginx/logs" "$work/nginx/html"
 echo "hello from nginx" >"$work/nginx/html/index.html"
 cat >"$work/nginx/nginx.conf" <<CONF

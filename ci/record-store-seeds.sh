@@ -16,20 +16,14 @@ OUT=$ROOT/corpus/store_session
 RECORDER=$ROOT/ci/store_session_recorder.py
 mkdir -p "$OUT"
 # shellcheck source=ci/lib.sh
-. "$ROOT/ci/lib.sh" # ph_workdir, ph_wait_ready
+. "$ROOT/ci/lib.sh" # ph_workdir, ph_start_daemon
 
 ph_workdir ph-store-seeds
 
 start_store() { # start_store [ARGS...]: a fresh corpus each time
     rm -rf "$work/corpus"
-    rm -f "$work/store.status"
-    "$BIN/ph-store" --corpus "$work/corpus" --socket "$work/store.sock" \
-        --status-file "$work/store.status" "$@" 2>>"$work/store.log" &
-    daemon=$!
-    pids+=("$daemon")
-    ph_wait_ready "$work/store.status" "$daemon" && return 0
-    echo "record-store-seeds: ph-store did not start" >&2
-    exit 1
+    ph_start_daemon "$work/store.status" "$work/store.log" "$BIN/ph-store" \
+        --corpus "$work/corpus" --socket "$work/store.sock" "$@" || exit 1
 }
 stop_store() {
     kill -TERM "$daemon"

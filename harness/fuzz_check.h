@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/ph_types.h"
+
 #define FUZZ_CHECK(cond)                                                                       \
     do {                                                                                       \
         if (!(cond)) {                                                                         \
@@ -24,6 +26,16 @@ static inline int fuzz_inside(const uint8_t *ptr, size_t len, const uint8_t *bas
     if (len == 0)
         return ptr == NULL || (ptr >= base && ptr <= base + size);
     return ptr >= base && ptr <= base + size && len <= (size_t)(base + size - ptr);
+}
+
+/* Two parses' slices are the same: the same length at the same offset into each one's
+ * input, or both absent. */
+static inline int fuzz_slice_same_offset(struct ph_slice a, const uint8_t *base_a,
+                                         struct ph_slice b, const uint8_t *base_b)
+{
+    if (a.len != b.len || (a.ptr == NULL) != (b.ptr == NULL))
+        return 0;
+    return a.ptr == NULL || a.ptr - base_a == b.ptr - base_b;
 }
 
 /* Every target defines this; the drivers call it. */

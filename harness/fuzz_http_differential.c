@@ -19,10 +19,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <llhttp.h>
-
 #include "fuzz_check.h"
 #include "http/http.h"
+#include "llhttp_view.h"
 
 /* ---- what we know about llhttp 8.1 ------------------------------------------------- */
 
@@ -157,154 +156,26 @@ static bool connection_is_clean(const struct http_request *req)
     return true;
 }
 
-/* ---- llhttp's view of the input ----------------------------------------------------- */
-
-#define PEER_MAX_HEADERS (HTTP_MAX_HEADERS + 1)
-
-struct peer_span {
-    const char *ptr;
-    size_t len;
-};
-
-struct peer_view {
-    struct peer_span method, url;
-    struct peer_span names[PEER_MAX_HEADERS], values[PEER_MAX_HEADERS];
-    size_t num_headers;  /* may pass PEER_MAX_HEADERS: only the first are kept */
-    size_t head_headers; /* fields of the head; llhttp reports trailer fields the same way */
-    bool head_done, message_done;
-    uint8_t *body;
-    size_t body_len;
-};
-
-/* A field arrives in one callback when the whole input is one buffer, except an
- * obs-folded value, which llhttp gives in pieces: the span then covers the fold too. */
-static void span_add(struct peer_span *s, const char *at, size_t len)
-{
-    if (s->ptr == NULL)
-        s->ptr = at;
-    FUZZ_CHECK(at >= s->ptr + s->len);
-    s->len = (size_t)(at + len - s->ptr);
-}
-
-static struct peer_view *view_of(llhttp_t *p)
-{
-    return p->data;
-}
-
-static int on_method(llhttp_t *p, const char *at, size_t len)
-{
-    span_add(&view_of(p)->method, at, len);
-    return 0;
-}
-
-static int on_url(llhttp_t *p, const char *at, size_t len)
-{
-    span_add(&view_of(p)->url, at, len);
-    return 0;
-}
-
-static int on_header_field(llhttp_t *p, const char *at, size_t len)
-{
-    struct peer_view *v = view_of(p);
-    if (v->num_headers < PEER_MAX_HEADERS)
-        span_add(&v->names[v->num_headers], at, len);
-    return 0;
-}
-
-static int on_header_value(llhttp_t *p, const char *at, size_t len)
-{
-    struct peer_view *v = view_of(p);
-    if (v->num_headers < PEER_MAX_HEADERS)
-        span_add(&v->values[v->num_headers], at, len);
-    return 0;
-}
-
-static int on_header_value_complete(llhttp_t *p)
-{
-    view_of(p)->num_headers++;
-    return 0;
-}
-
-/* Pausing here makes llhttp_execute return with error_pos just past the head. */
-static int on_headers_complete(llhttp_t *p)
-{
-    struct peer_view *v = view_of(p);
-    v->head_done = true;
-    v->head_headers = v->num_headers;
-    return HPE_PAUSED;
-}
-
-static int on_body(llhttp_t *p, const char *at, size_t len)
-{
-    struct peer_view *v = view_of(p);
-    memcpy(v->body + v->body_len, at, len);
-    v->body_len += len;
-    return 0;
-}
-
-static int on_message_complete(llhttp_t *p)
-{
-    view_of(p)->message_done = true;
-    return HPE_PAUSED; /* one message: what follows belongs to the next request */
-}
-
 /* ---- one message, both ways ---------------------------------------------------------- */
 
-/* A verdict: where the head (or the message) ends, or why it failed. */
-enum verdict { V_INCOMPLETE, V_OK, V_REJECT };
-
-static const char *verdict_name(enum verdict v)
-{
-    switch (v) {
-    case V_INCOMPLETE:
-        return "incomplete";
-    case V_OK:
-        return "ok";
-    case V_REJECT:
-        return "reject";
-    }
-    return "?";
-}
-
+/* llhttp's verdicts and what it made of the head. */
 struct peer_result {
-    enum verdict head, body;
-    size_t head_end, body_end; /* offsets into the input */
-    llhttp_errno_t error;
-    const char *reason;
-    size_t error_pos;
+    struct llhttp_outcome out;
     int keep_alive;
     int http_major, http_minor;
     enum http_framing framing; /* from llhttp's flags after the head */
     uint64_t content_length;
 };
 
-static void peer_parse(const uint8_t *data, size_t size, struct peer_view *v, struct peer_result *r)
+static void peer_parse(const uint8_t *data, size_t size, struct llhttp_view *v,
+                       struct peer_result *r)
 {
-    static llhttp_settings_t settings;
-    if (settings.on_url == NULL) {
-        llhttp_settings_init(&settings);
-        settings.on_method = on_method;
-        settings.on_url = on_url;
-        settings.on_header_field = on_header_field;
-        settings.on_header_value = on_header_value;
-        settings.on_header_value_complete = on_header_value_complete;
-        settings.on_headers_complete = on_headers_complete;
-        settings.on_body = on_body;
-        settings.on_message_complete = on_message_complete;
-    }
     llhttp_t parser;
-    llhttp_init(&parser, HTTP_REQUEST, &settings);
-    parser.data = v;
+    llhttp_view_init(&parser, HTTP_REQUEST, v);
     memset(r, 0, sizeof(*r));
-    const char *buf = (const char *)data;
-
-    llhttp_errno_t e = llhttp_execute(&parser, buf, size);
-    if (e != HPE_PAUSED) {
-        r->head = e == HPE_OK ? V_INCOMPLETE : V_REJECT;
-        goto error;
-    }
-    r->head = V_OK;
-    r->head_end = (size_t)(llhttp_get_error_pos(&parser) - buf);
+    llhttp_view_head(&parser, data, size, &r->out);
+    if (r->out.head != LLHTTP_OK)
+        return;
     r->keep_alive = llhttp_should_keep_alive(&parser);
     r->http_major = parser.http_major;
     r->http_minor = parser.http_minor;
@@ -312,26 +183,7 @@ static void peer_parse(const uint8_t *data, size_t size, struct peer_view *v, st
                  : parser.flags & F_CONTENT_LENGTH ? HTTP_FRAMING_LENGTH
                                                    : HTTP_FRAMING_NONE;
     r->content_length = parser.content_length;
-    if (v->message_done) { /* no body: complete at the end of the head */
-        r->body = V_OK;
-        r->body_end = r->head_end;
-        return;
-    }
-    llhttp_resume(&parser);
-    e = llhttp_execute(&parser, buf + r->head_end, size - r->head_end);
-    if (e == HPE_PAUSED && v->message_done) {
-        r->body = V_OK;
-        r->body_end = (size_t)(llhttp_get_error_pos(&parser) - buf);
-        return;
-    }
-    r->body = e == HPE_OK ? V_INCOMPLETE : V_REJECT;
-error:
-    r->error = e;
-    if (e != HPE_OK) {
-        r->reason = llhttp_get_error_reason(&parser);
-        const char *pos = llhttp_get_error_pos(&parser);
-        r->error_pos = pos ? (size_t)(pos - buf) : 0;
-    }
+    llhttp_view_body(&parser, data, size, &r->out);
 }
 
 /* llhttp keeps whitespace after a coding as part of it: "chunked\t" at the end of the value
@@ -399,20 +251,6 @@ static bool raw_field_empty(const uint8_t *data, size_t size, const char *name)
     return false;
 }
 
-/* The line holding offset `at` is a field line (not the request line) that an obs-fold
- * continues: the next line starts with SP or HTAB. We reject a field line as soon as it
- * ends (an empty Content-Length, say) and would reject the fold after it anyway; llhttp
- * unfolds (RFC 9112 5.2 lets a recipient replace obs-fold with SP) and judges the joined
- * value. The OBS_FOLD leniency, reached through another error. */
-static bool field_line_folded(const uint8_t *data, size_t size, size_t at)
-{
-    const uint8_t *first_lf = memchr(data, '\n', size);
-    if (first_lf == NULL || at <= (size_t)(first_lf - data) || at >= size)
-        return false;
-    const uint8_t *lf = memchr(data + at, '\n', size - at);
-    return lf != NULL && lf + 1 < data + size && is_sp_or_htab(lf[1]);
-}
-
 /* "scheme://": the hier-part starts with an authority */
 static bool scheme_then_slashes(struct ph_slice target)
 {
@@ -434,12 +272,12 @@ static bool scheme_is_letters(struct ph_slice target)
 static bool peer_stricter_head(const struct http_request *req, const struct peer_result *p,
                                const uint8_t *data, size_t size)
 {
-    switch (p->error) {
+    switch (p->out.error) {
     case HPE_INVALID_CONTENT_LENGTH:
         /* HTAB after the digits: trailing OWS (RFC 9112 5, RFC 9110 5.6.3), which llhttp
          * allows as SP only. We accepted the head, so the value was digits then OWS. */
-        return req->framing == HTTP_FRAMING_LENGTH && p->error_pos < size &&
-               data[p->error_pos] == '\t';
+        return req->framing == HTTP_FRAMING_LENGTH && p->out.error_pos < size &&
+               data[p->out.error_pos] == '\t';
     case HPE_INVALID_METHOD: /* llhttp knows a fixed list; any token is a method */
         return !peer_knows_method(req->method);
     case HPE_INVALID_CONSTANT:
@@ -460,31 +298,17 @@ static bool peer_stricter_head(const struct http_request *req, const struct peer
     }
 }
 
-/* Where llhttp rejects a body we accept: BWS in the chunk-size line (RFC 9112 7.1.1
- * allows it before ";"), and trailer fields checked like header fields. */
+/* Where llhttp rejects a body we accept: llhttp_stricter_chunked(), and trailer fields
+ * checked like header fields. */
 static bool peer_stricter_body(const uint8_t *data, size_t size, const struct peer_result *p)
 {
-    switch (p->error) {
-    case HPE_STRICT: /* "Invalid character in chunk extensions name": BWS before "=" */
-        return true;
-    case HPE_INVALID_CHUNK_SIZE:
-        if (p->error_pos < size && is_sp_or_htab(data[p->error_pos]))
-            return true;
-        /* Inside chunk extensions: llhttp 8.1 refuses some that RFC 9112 7.1.1 allows
-         * (several extensions after a quoted or token value, names of digits). */
-        for (size_t k = p->error_pos < size ? p->error_pos : size; k > 0; k--) {
-            if (data[k - 1] == '\n')
-                return false;
-            if (data[k - 1] == ';')
-                return true;
-        }
-        return false;
+    switch (p->out.error) {
     case HPE_INVALID_CONTENT_LENGTH:
     case HPE_UNEXPECTED_CONTENT_LENGTH:
     case HPE_INVALID_TRANSFER_ENCODING:
         return true;
     default:
-        return false;
+        return llhttp_stricter_chunked(data, size, p->out.error, p->out.error_pos);
     }
 }
 
@@ -538,7 +362,7 @@ static void our_parse(const uint8_t *data, size_t size, struct http_request *req
 /* ---- comparing ---------------------------------------------------------------------- */
 
 static void report(const char *what, const struct http_request *req, const struct our_result *o,
-                   const struct peer_result *p, const struct peer_view *v)
+                   const struct peer_result *p, const struct llhttp_view *v)
 {
     fprintf(stderr, "differential: %s\n  ours:   head %s", what, ph_status_name(o->head));
     if (o->head == PH_REJECT)
@@ -550,18 +374,18 @@ static void report(const char *what, const struct http_request *req, const struc
         else if (o->body == PH_OK)
             fprintf(stderr, " (%zu bytes, ends at %zu)", o->len, o->body_end);
     }
-    fprintf(stderr, "\n  llhttp: head %s", verdict_name(p->head));
-    if (p->head == V_OK) {
-        fprintf(stderr, " (%zu bytes), body %s", p->head_end, verdict_name(p->body));
-        if (p->body == V_OK)
-            fprintf(stderr, " (ends at %zu)", p->body_end);
+    fprintf(stderr, "\n  llhttp: head %s", llhttp_verdict_name(p->out.head));
+    if (p->out.head == LLHTTP_OK) {
+        fprintf(stderr, " (%zu bytes), body %s", p->out.head_end, llhttp_verdict_name(p->out.body));
+        if (p->out.body == LLHTTP_OK)
+            fprintf(stderr, " (ends at %zu)", p->out.body_end);
         fprintf(stderr, "; \"%.*s\" \"%.*s\" HTTP/%d.%d, %zu headers", (int)v->method.len,
                 v->method.ptr, (int)v->url.len, v->url.ptr, p->http_major, p->http_minor,
                 v->head_headers);
     }
-    if (p->error != HPE_OK)
-        fprintf(stderr, ", %s \"%s\" at %zu", llhttp_errno_name(p->error),
-                p->reason ? p->reason : "", p->error_pos);
+    if (p->out.error != HPE_OK)
+        fprintf(stderr, ", %s \"%s\" at %zu", llhttp_errno_name(p->out.error),
+                p->out.reason ? p->out.reason : "", p->out.error_pos);
     fprintf(stderr, "\n");
 }
 
@@ -573,56 +397,42 @@ static void report(const char *what, const struct http_request *req, const struc
         }                                            \
     } while (0)
 
-static bool span_equal(struct peer_span a, struct ph_slice b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
-/* llhttp keeps a value's trailing whitespace in the span (RFC 9110 5.5 says to drop it). */
-static struct peer_span trim_ows(struct peer_span s)
-{
-    while (s.len > 0 && is_sp_or_htab(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct http_request req; /* 4 KiB: off the stack */
-    static struct peer_view view;
+    static struct llhttp_view view;
     struct our_result ours;
     struct peer_result peer;
 
     our_parse(data, size, &req, &ours);
-    memset(&view, 0, sizeof(view));
     view.body = malloc(size ? size : 1);
     FUZZ_CHECK(view.body != NULL);
     peer_parse(data, size, &view, &peer);
 
     if (ours.head == PH_REJECT) {
-        DIFF_CHECK(peer.head != V_OK || is_peer_lenient(req.error) ||
+        DIFF_CHECK(peer.out.head != LLHTTP_OK || is_peer_lenient(req.error) ||
                        (req.error == HTTP_ERR_TRANSFER_ENCODING_WITH_CONTENT_LENGTH &&
                         raw_field_empty(data, size, "transfer-encoding")) ||
-                       field_line_folded(data, size, req.error_offset),
+                       llhttp_field_line_folded(data, size, req.error_offset),
                    "llhttp accepts a head we reject, for a rule not in peer_lenient[]");
     } else if (ours.head == PH_INCOMPLETE) {
-        DIFF_CHECK(peer.head != V_OK, "llhttp ends the head where we still want more");
+        DIFF_CHECK(peer.out.head != LLHTTP_OK, "llhttp ends the head where we still want more");
     } else {
-        DIFF_CHECK(peer.head != V_INCOMPLETE, "we end the head where llhttp wants more");
-        DIFF_CHECK(peer.head == V_OK || peer_stricter_head(&req, &peer, data, size),
+        DIFF_CHECK(peer.out.head != LLHTTP_INCOMPLETE, "we end the head where llhttp wants more");
+        DIFF_CHECK(peer.out.head == LLHTTP_OK || peer_stricter_head(&req, &peer, data, size),
                    "llhttp rejects a head we accept");
     }
-    if (ours.head != PH_OK || peer.head != V_OK)
+    if (ours.head != PH_OK || peer.out.head != LLHTTP_OK)
         goto done;
 
     /* Both accept the head: the same request, byte for byte. */
-    DIFF_CHECK(peer.head_end == req.consumed, "the head ends at different offsets");
-    DIFF_CHECK(span_equal(view.method, req.method), "different methods");
-    DIFF_CHECK(span_equal(view.url, req.target), "different targets");
+    DIFF_CHECK(peer.out.head_end == req.consumed, "the head ends at different offsets");
+    DIFF_CHECK(llhttp_span_equal(view.method, req.method), "different methods");
+    DIFF_CHECK(llhttp_span_equal(view.url, req.target), "different targets");
     DIFF_CHECK(view.head_headers == req.num_headers, "different header counts");
     for (size_t i = 0; i < req.num_headers; i++) {
-        DIFF_CHECK(span_equal(view.names[i], req.headers[i].name), "different header names");
-        DIFF_CHECK(span_equal(trim_ows(view.values[i]), req.headers[i].value),
+        DIFF_CHECK(llhttp_span_equal(view.names[i], req.headers[i].name), "different header names");
+        DIFF_CHECK(llhttp_span_equal(llhttp_span_trim_ows(view.values[i]), req.headers[i].value),
                    "different header values");
     }
     DIFF_CHECK(peer.keep_alive == (int)req.keep_alive || !connection_is_clean(&req),
@@ -635,14 +445,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* The body: the same end (where the next request starts) and the same bytes. */
     if (ours.body == PH_REJECT) {
-        DIFF_CHECK(peer.body != V_OK || is_peer_lenient(ours.body_error),
+        DIFF_CHECK(peer.out.body != LLHTTP_OK || is_peer_lenient(ours.body_error),
                    "llhttp accepts a body we reject, for a rule not in peer_lenient[]");
-    } else if (peer.body == V_REJECT) {
+    } else if (peer.out.body == LLHTTP_REJECT) {
         DIFF_CHECK(peer_stricter_body(data, size, &peer), "llhttp rejects a body we accept");
-    } else if (ours.body == PH_OK || peer.body == V_OK) {
-        DIFF_CHECK(ours.body == PH_OK && peer.body == V_OK,
+    } else if (ours.body == PH_OK || peer.out.body == LLHTTP_OK) {
+        DIFF_CHECK(ours.body == PH_OK && peer.out.body == LLHTTP_OK,
                    "one side ends the body where the other wants more");
-        DIFF_CHECK(peer.body_end == ours.body_end, "the body ends at different offsets");
+        DIFF_CHECK(peer.out.body_end == ours.body_end, "the body ends at different offsets");
         DIFF_CHECK(view.body_len == ours.len && memcmp(view.body, ours.bytes, ours.len) == 0,
                    "different body bytes");
     }

@@ -228,14 +228,6 @@ static void check_accepted_head(const struct http_request *req, const uint8_t *d
 }
 
 #ifdef PH_SPLIT_ORACLE
-static int slice_offset_equal(struct ph_slice a, const uint8_t *base_a, struct ph_slice b,
-                              const uint8_t *base_b)
-{
-    if (a.len != b.len || (a.ptr == NULL) != (b.ptr == NULL))
-        return 0;
-    return a.ptr == NULL || a.ptr - base_a == b.ptr - base_b;
-}
-
 /* Same verdict and same fields, slices compared by their offsets into each buffer. */
 static int same_result(enum ph_status sa, const struct http_request *a, const uint8_t *base_a,
                        enum ph_status sb, const struct http_request *b, const uint8_t *base_b)
@@ -250,13 +242,13 @@ static int same_result(enum ph_status sa, const struct http_request *a, const ui
         a->content_length != b->content_length || a->keep_alive != b->keep_alive ||
         a->expect_continue != b->expect_continue)
         return 0;
-    if (!slice_offset_equal(a->method, base_a, b->method, base_b) ||
-        !slice_offset_equal(a->target, base_a, b->target, base_b) ||
-        !slice_offset_equal(a->host, base_a, b->host, base_b))
+    if (!fuzz_slice_same_offset(a->method, base_a, b->method, base_b) ||
+        !fuzz_slice_same_offset(a->target, base_a, b->target, base_b) ||
+        !fuzz_slice_same_offset(a->host, base_a, b->host, base_b))
         return 0;
     for (size_t i = 0; i < a->num_headers; i++) {
-        if (!slice_offset_equal(a->headers[i].name, base_a, b->headers[i].name, base_b) ||
-            !slice_offset_equal(a->headers[i].value, base_a, b->headers[i].value, base_b))
+        if (!fuzz_slice_same_offset(a->headers[i].name, base_a, b->headers[i].name, base_b) ||
+            !fuzz_slice_same_offset(a->headers[i].value, base_a, b->headers[i].value, base_b))
             return 0;
     }
     return 1;

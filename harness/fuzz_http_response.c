@@ -24,27 +24,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include <llhttp.h>
-
 #include "fuzz_check.h"
 #include "http/http.h"
+#include "llhttp_view.h"
 
 enum { FLAG_HEAD = 1, FLAG_CONNECT = 2, FLAG_BARE_LF = 4 };
 
-static bool is_ows(uint8_t c)
-{
-    return c == ' ' || c == '\t';
-}
-
 /* ---- our side ------------------------------------------------------------------------ */
-
-static int slice_offset_equal(struct ph_slice a, const uint8_t *base_a, struct ph_slice b,
-                              const uint8_t *base_b)
-{
-    if (a.len != b.len || (a.ptr == NULL) != (b.ptr == NULL))
-        return 0;
-    return a.ptr == NULL || a.ptr - base_a == b.ptr - base_b;
-}
 
 static int same_result(enum ph_status sa, const struct http_response *a, const uint8_t *base_a,
                        enum ph_status sb, const struct http_response *b, const uint8_t *base_b)
@@ -57,11 +43,11 @@ static int same_result(enum ph_status sa, const struct http_response *a, const u
     if (a->num_headers != b->num_headers || a->minor_version != b->minor_version ||
         a->status != b->status || a->framing != b->framing ||
         a->content_length != b->content_length || a->keep_alive != b->keep_alive ||
-        !slice_offset_equal(a->reason, base_a, b->reason, base_b))
+        !fuzz_slice_same_offset(a->reason, base_a, b->reason, base_b))
         return 0;
     for (size_t i = 0; i < a->num_headers; i++) {
-        if (!slice_offset_equal(a->headers[i].name, base_a, b->headers[i].name, base_b) ||
-            !slice_offset_equal(a->headers[i].value, base_a, b->headers[i].value, base_b))
+        if (!fuzz_slice_same_offset(a->headers[i].name, base_a, b->headers[i].name, base_b) ||
+            !fuzz_slice_same_offset(a->headers[i].value, base_a, b->headers[i].value, base_b))
             return 0;
     }
     return 1;
@@ -197,165 +183,29 @@ static void our_body(const struct http_response *res, const uint8_t *data, size_
 
 /* ---- llhttp's side -------------------------------------------------------------------- */
 
-#define PEER_MAX_HEADERS (HTTP_MAX_HEADERS + 1)
-
-struct peer_span {
-    const char *ptr;
-    size_t len;
-};
-
-struct peer_view {
-    bool head_request;
-    struct peer_span reason;
-    struct peer_span names[PEER_MAX_HEADERS], values[PEER_MAX_HEADERS];
-    size_t num_headers, head_headers;
-    bool head_done, message_done;
-    uint8_t *body;
-    size_t body_len;
-};
-
-static void span_add(struct peer_span *s, const char *at, size_t len)
-{
-    if (s->ptr == NULL)
-        s->ptr = at;
-    s->len = (size_t)(at + len - s->ptr);
-}
-
-static struct peer_view *view_of(llhttp_t *p)
-{
-    return p->data;
-}
-
-static int on_status(llhttp_t *p, const char *at, size_t len)
-{
-    span_add(&view_of(p)->reason, at, len);
-    return 0;
-}
-
-static int on_header_field(llhttp_t *p, const char *at, size_t len)
-{
-    struct peer_view *v = view_of(p);
-    if (v->num_headers < PEER_MAX_HEADERS)
-        span_add(&v->names[v->num_headers], at, len);
-    return 0;
-}
-
-static int on_header_value(llhttp_t *p, const char *at, size_t len)
-{
-    struct peer_view *v = view_of(p);
-    if (v->num_headers < PEER_MAX_HEADERS)
-        span_add(&v->values[v->num_headers], at, len);
-    return 0;
-}
-
-static int on_header_value_complete(llhttp_t *p)
-{
-    view_of(p)->num_headers++;
-    return 0;
-}
-
-/* Pausing here makes llhttp_execute return with error_pos just past the head. llhttp
- * leaves "this response has no body" to its caller (returning 1 here, which sets
- * F_SKIPBODY): without it, a 1xx, 204 or 304 with Content-Length or chunked gets a body
- * read. We tell it what RFC 9112 6.3 item 1 says, as a client using it must. */
-static int on_headers_complete(llhttp_t *p)
-{
-    struct peer_view *v = view_of(p);
-    v->head_done = true;
-    v->head_headers = v->num_headers;
-    int s = p->status_code;
-    if (v->head_request || (s >= 100 && s < 200) || s == 204 || s == 304)
-        p->flags |= F_SKIPBODY;
-    return HPE_PAUSED;
-}
-
-static int on_body(llhttp_t *p, const char *at, size_t len)
-{
-    struct peer_view *v = view_of(p);
-    memcpy(v->body + v->body_len, at, len);
-    v->body_len += len;
-    return 0;
-}
-
-static int on_message_complete(llhttp_t *p)
-{
-    view_of(p)->message_done = true;
-    return HPE_PAUSED;
-}
-
-enum verdict { V_INCOMPLETE, V_OK, V_REJECT };
-
+/* llhttp's verdicts and what it made of the head. */
 struct peer_result {
-    enum verdict head, body;
-    size_t head_end, body_end;
-    llhttp_errno_t error;
-    const char *reason;
-    size_t error_pos;
+    struct llhttp_outcome out;
     int status, http_major, http_minor, keep_alive, upgrade;
     bool chunked; /* llhttp's framing after the head */
 };
 
-static void peer_parse(const uint8_t *data, size_t size, struct peer_view *v, struct peer_result *r)
+static void peer_parse(const uint8_t *data, size_t size, struct llhttp_view *v,
+                       struct peer_result *r)
 {
-    static llhttp_settings_t settings;
-    if (settings.on_status == NULL) {
-        llhttp_settings_init(&settings);
-        settings.on_status = on_status;
-        settings.on_header_field = on_header_field;
-        settings.on_header_value = on_header_value;
-        settings.on_header_value_complete = on_header_value_complete;
-        settings.on_headers_complete = on_headers_complete;
-        settings.on_body = on_body;
-        settings.on_message_complete = on_message_complete;
-    }
     llhttp_t parser;
-    llhttp_init(&parser, HTTP_RESPONSE, &settings);
-    parser.data = v;
+    llhttp_view_init(&parser, HTTP_RESPONSE, v);
     memset(r, 0, sizeof(*r));
-    const char *buf = (const char *)data;
-
-    llhttp_errno_t e = llhttp_execute(&parser, buf, size);
-    if (e != HPE_PAUSED) {
-        r->head = e == HPE_OK ? V_INCOMPLETE : V_REJECT;
-        goto error;
-    }
-    r->head = V_OK;
-    r->head_end = (size_t)(llhttp_get_error_pos(&parser) - buf);
+    llhttp_view_head(&parser, data, size, &r->out);
+    if (r->out.head != LLHTTP_OK)
+        return;
     r->status = parser.status_code;
     r->http_major = parser.http_major;
     r->http_minor = parser.http_minor;
     r->keep_alive = llhttp_should_keep_alive(&parser);
     r->upgrade = parser.upgrade;
     r->chunked = (parser.flags & F_CHUNKED) != 0;
-    if (v->message_done) {
-        r->body = V_OK;
-        r->body_end = r->head_end;
-        return;
-    }
-    llhttp_resume(&parser);
-    e = llhttp_execute(&parser, buf + r->head_end, size - r->head_end);
-    if (e == HPE_PAUSED && v->message_done) {
-        r->body = V_OK;
-        r->body_end = (size_t)(llhttp_get_error_pos(&parser) - buf);
-        return;
-    }
-    if (e == HPE_OK) {
-        /* the input's end is the connection's close: a close-delimited body ends there */
-        e = llhttp_finish(&parser);
-        if (v->message_done) {
-            r->body = V_OK;
-            r->body_end = size;
-            return;
-        }
-    }
-    r->body = e == HPE_OK || e == HPE_PAUSED_UPGRADE ? V_INCOMPLETE : V_REJECT;
-error:
-    r->error = e;
-    if (e != HPE_OK) {
-        r->reason = llhttp_get_error_reason(&parser);
-        const char *pos = llhttp_get_error_pos(&parser);
-        r->error_pos = pos ? (size_t)(pos - buf) : 0;
-    }
+    llhttp_view_body(&parser, data, size, &r->out);
 }
 
 /* ---- known differences (docs/conformance.md) ----------------------------------------- */
@@ -398,51 +248,15 @@ static bool peer_stricter(const struct http_response_options *opt, const struct 
     /* allow_bare_lf: llhttp takes LF alone after the status line but not always after a
      * field value ("Invalid header value char" at or after it) */
     if (opt->allow_bare_lf) {
-        for (size_t k = 0; k <= p->error_pos && k < size; k++)
+        for (size_t k = 0; k <= p->out.error_pos && k < size; k++)
             if (data[k] == '\n' && (k == 0 || data[k - 1] != '\r'))
                 return true;
     }
-    switch (p->error) {
+    switch (p->out.error) {
     case HPE_INVALID_CONTENT_LENGTH: /* HTAB as trailing OWS after the digits */
-        return p->error_pos < size && data[p->error_pos] == '\t';
+        return p->out.error_pos < size && data[p->out.error_pos] == '\t';
     case HPE_UNEXPECTED_CONTENT_LENGTH: /* RFC 9110 8.6 allows identical repeats */
         return true;
-    default:
-        return false;
-    }
-}
-
-/* The line holding offset `at` is a field line that an obs-fold continues: we reject the
- * field line as it ends (an empty Content-Length, say) and would reject the fold anyway;
- * llhttp unfolds and judges the joined value. The OBS_FOLD leniency, reached through
- * another error (as in http_differential). */
-static bool field_line_folded(const uint8_t *data, size_t size, size_t at)
-{
-    const uint8_t *first_lf = memchr(data, '\n', size);
-    if (first_lf == NULL || at <= (size_t)(first_lf - data) || at >= size)
-        return false;
-    const uint8_t *lf = memchr(data + at, '\n', size - at);
-    return lf != NULL && lf + 1 < data + size && is_ows(lf[1]);
-}
-
-/* Where llhttp rejects a chunked body we accept: the same as for requests (see
- * fuzz_http_differential.c): BWS in the chunk-size line and some extensions RFC 9112
- * 7.1.1 allows. */
-static bool peer_stricter_body(const uint8_t *data, size_t size, const struct peer_result *p)
-{
-    switch (p->error) {
-    case HPE_STRICT:
-        return true;
-    case HPE_INVALID_CHUNK_SIZE:
-        if (p->error_pos < size && is_ows(data[p->error_pos]))
-            return true;
-        for (size_t k = p->error_pos < size ? p->error_pos : size; k > 0; k--) {
-            if (data[k - 1] == '\n')
-                return false;
-            if (data[k - 1] == ';')
-                return true;
-        }
-        return false;
     default:
         return false;
     }
@@ -459,11 +273,11 @@ static void report(const char *what, enum ph_status st, const struct http_respon
     if (st == PH_OK)
         fprintf(stderr, " (%zu bytes, %d, %s), body %s ends at %zu", res->consumed, res->status,
                 http_response_framing_name(res->framing), ph_status_name(ob->st), ob->end);
-    fprintf(stderr, "\n  llhttp: head %d (%zu bytes, %d), body %d ends at %zu", p->head,
-            p->head_end, p->status, p->body, p->body_end);
-    if (p->error != HPE_OK)
-        fprintf(stderr, ", %s \"%s\" at %zu", llhttp_errno_name(p->error),
-                p->reason ? p->reason : "", p->error_pos);
+    fprintf(stderr, "\n  llhttp: head %d (%zu bytes, %d), body %d ends at %zu", p->out.head,
+            p->out.head_end, p->status, p->out.body, p->out.body_end);
+    if (p->out.error != HPE_OK)
+        fprintf(stderr, ", %s \"%s\" at %zu", llhttp_errno_name(p->out.error),
+                p->out.reason ? p->out.reason : "", p->out.error_pos);
     fprintf(stderr, "\n");
 }
 
@@ -474,18 +288,6 @@ static void report(const char *what, enum ph_status st, const struct http_respon
             FUZZ_CHECK(cond);                   \
         }                                       \
     } while (0)
-
-static bool span_equal(struct peer_span a, struct ph_slice b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
-static struct peer_span trim_ows(struct peer_span s)
-{
-    while (s.len > 0 && is_ows((uint8_t)s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *input, size_t input_size)
 {
@@ -515,8 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t input_size)
     if (st == PH_OK)
         our_body(&res, data, size, &ob);
 
-    static struct peer_view view;
-    memset(&view, 0, sizeof(view));
+    static struct llhttp_view view;
     view.head_request = opt.head_request;
     view.body = malloc(size ? size : 1);
     FUZZ_CHECK(view.body != NULL);
@@ -529,28 +330,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t input_size)
          * before a request-line, nothing for responses) */
         bool leading_empty_line = res.error == HTTP_ERR_VERSION && res.error_offset == 0 &&
                                   size > 0 && (data[0] == '\r' || data[0] == '\n');
-        DIFF_CHECK(peer.head != V_OK || is_peer_lenient(res.error) || leading_empty_line ||
-                       field_line_folded(data, size, res.error_offset),
+        DIFF_CHECK(peer.out.head != LLHTTP_OK || is_peer_lenient(res.error) || leading_empty_line ||
+                       llhttp_field_line_folded(data, size, res.error_offset),
                    "llhttp accepts a head we reject, for a rule not in peer_lenient[]");
     } else if (st == PH_INCOMPLETE) {
-        DIFF_CHECK(peer.head != V_OK, "llhttp ends the head where we still want more");
+        DIFF_CHECK(peer.out.head != LLHTTP_OK, "llhttp ends the head where we still want more");
     } else {
-        DIFF_CHECK(peer.head != V_INCOMPLETE, "we end the head where llhttp wants more");
-        DIFF_CHECK(peer.head == V_OK || peer_stricter(&opt, &peer, data, size),
+        DIFF_CHECK(peer.out.head != LLHTTP_INCOMPLETE, "we end the head where llhttp wants more");
+        DIFF_CHECK(peer.out.head == LLHTTP_OK || peer_stricter(&opt, &peer, data, size),
                    "llhttp rejects a head we accept");
     }
-    if (st != PH_OK || peer.head != V_OK)
+    if (st != PH_OK || peer.out.head != LLHTTP_OK)
         goto done;
 
     /* Both accept it: the same head, byte for byte. */
-    DIFF_CHECK(peer.head_end == res.consumed, "the head ends at different offsets");
+    DIFF_CHECK(peer.out.head_end == res.consumed, "the head ends at different offsets");
     DIFF_CHECK(peer.http_major == 1 && peer.http_minor == res.minor_version, "different versions");
     DIFF_CHECK(peer.status == res.status, "different status codes");
-    DIFF_CHECK(span_equal(view.reason, res.reason), "different reasons");
+    DIFF_CHECK(llhttp_span_equal(view.reason, res.reason), "different reasons");
     DIFF_CHECK(view.head_headers == res.num_headers, "different header counts");
     for (size_t i = 0; i < res.num_headers; i++) {
-        DIFF_CHECK(span_equal(view.names[i], res.headers[i].name), "different header names");
-        DIFF_CHECK(span_equal(trim_ows(view.values[i]), res.headers[i].value),
+        DIFF_CHECK(llhttp_span_equal(view.names[i], res.headers[i].name), "different header names");
+        DIFF_CHECK(llhttp_span_equal(llhttp_span_trim_ows(view.values[i]), res.headers[i].value),
                    "different header values");
     }
 
@@ -563,15 +364,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t input_size)
     if (res.framing == HTTP_RESPONSE_CHUNKED && !peer.chunked)
         goto done;
     if (ob.st == PH_REJECT) {
-        DIFF_CHECK(peer.body != V_OK || is_peer_lenient(ob.error),
+        DIFF_CHECK(peer.out.body != LLHTTP_OK || is_peer_lenient(ob.error),
                    "llhttp accepts a chunked body we reject, for a rule not in peer_lenient[]");
-    } else if (peer.body == V_REJECT) {
-        DIFF_CHECK(ob.st != PH_OK || peer_stricter_body(data, size, &peer),
+    } else if (peer.out.body == LLHTTP_REJECT) {
+        DIFF_CHECK(ob.st != PH_OK ||
+                       llhttp_stricter_chunked(data, size, peer.out.error, peer.out.error_pos),
                    "llhttp rejects a body we accept");
-    } else if (ob.st == PH_OK || peer.body == V_OK) {
-        DIFF_CHECK(ob.st == PH_OK && peer.body == V_OK,
+    } else if (ob.st == PH_OK || peer.out.body == LLHTTP_OK) {
+        DIFF_CHECK(ob.st == PH_OK && peer.out.body == LLHTTP_OK,
                    "one side ends the message where the other wants more");
-        DIFF_CHECK(peer.body_end == ob.end, "the message ends at different offsets");
+        DIFF_CHECK(peer.out.body_end == ob.end, "the message ends at different offsets");
         DIFF_CHECK(view.body_len == ob.len && memcmp(view.body, ob.bytes, ob.len) == 0,
                    "different body bytes");
     }

@@ -16,7 +16,12 @@ if(NOT TARGET ph_peer_llhttp)
                                       ${PH_LLHTTP_SRC}/http.c)
     target_include_directories(ph_peer_llhttp SYSTEM PUBLIC ${PH_LLHTTP_INCLUDE})
     target_compile_options(ph_peer_llhttp PRIVATE -w) # their code: our warnings don't apply
+    # Our side of it: the callbacks that collect llhttp's view of a message (spans, the
+    # head's end, the body), for these targets and for bench/ (harness/llhttp_view.h).
+    add_library(ph_llhttp_view STATIC ${CMAKE_SOURCE_DIR}/harness/llhttp_view.c)
+    target_include_directories(ph_llhttp_view PUBLIC ${CMAKE_SOURCE_DIR}/harness)
+    target_link_libraries(ph_llhttp_view PUBLIC ph_peer_llhttp ph_core)
 endif()
 foreach(exe ${exes})
-    target_link_libraries(${exe} PRIVATE ph_peer_llhttp)
+    target_link_libraries(${exe} PRIVATE ph_llhttp_view)
 endforeach()

@@ -62,12 +62,8 @@ static int open_capture(struct capturer *c, char *err)
     c->fd = net_packet_open(c->opts->iface, &link, err);
     if (c->fd < 0)
         return -1;
-    if (c->opts->chao_only) {
-        const struct sock_filter *prog;
-        size_t n = chao_socket_filter(&prog);
-        if (net_packet_attach_filter(c->fd, prog, n, err) != 0)
-            return -1;
-    }
+    if (c->opts->chao_only && chao_filter_socket(c->fd, err) != 0)
+        return -1;
     c->dead = pcap_open_dead(DLT_EN10MB, CAPTURE_SNAPLEN);
     if (c->dead == NULL) {
         snprintf(err, NET_ERR_LEN, "pcap_open_dead: out of memory");

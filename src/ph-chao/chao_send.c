@@ -206,9 +206,7 @@ static int open_transport(struct sender *s, char *err)
     s->fd = net_packet_open(o->iface, &s->link, err);
     if (s->fd < 0)
         return -1;
-    const struct sock_filter *prog;
-    size_t n = chao_socket_filter(&prog);
-    return net_packet_attach_filter(s->fd, prog, n, err);
+    return chao_filter_socket(s->fd, err);
 }
 
 int chao_send(const struct chao_opts *opts)

@@ -225,9 +225,7 @@ static int open_transport(struct server *s, char *err)
         if (s->fd < 0)
             return -1;
     }
-    const struct sock_filter *prog;
-    size_t n = chao_socket_filter(&prog);
-    return net_packet_attach_filter(s->fd, prog, n, err);
+    return chao_filter_socket(s->fd, err);
 }
 
 static void print_summary(struct server *s)

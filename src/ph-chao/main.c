@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/net_packet.h"
 #include "ph_chao.h"
 #include "util/cli_num.h"
+#include "util/cli_usage.h"
 
 static void usage(FILE *out)
 {
@@ -33,12 +35,11 @@ static void usage(FILE *out)
           out);
 }
 
-static int bad_usage(const char *fmt, const char *arg)
+int chao_filter_socket(int fd, char *err)
 {
-    fputs("ph-chao: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs(" (ph-chao --help)\n", stderr);
-    return CHAO_EXIT_USAGE;
+    const struct sock_filter *prog;
+    size_t n = chao_socket_filter(&prog);
+    return net_packet_attach_filter(fd, prog, n, err);
 }
 
 void chao_format_mac(const uint8_t mac[CHAO_MAC_LEN], char out[18])
@@ -123,14 +124,15 @@ static int take_option(int c, const char *arg, struct chao_opts *o)
         return 0;
     case 't':
         if (!parse_mac(arg, o->to))
-            return bad_usage("bad MAC address: %s (want six hex bytes, 02:00:00:00:00:01)", arg);
+            return cli_fail("ph-chao",
+                            "bad MAC address: %s (want six hex bytes, 02:00:00:00:00:01)", arg);
         return 0;
     case 'v':
         if (o->num_vids == CHAO_MAX_VLAN_TAGS)
-            return bad_usage("at most two VLAN tags: %s is a third", arg);
+            return cli_fail("ph-chao", "at most two VLAN tags: %s is a third", arg);
         /* 802.1Q table 9-2: 0 is a priority tag, 4095 is reserved */
         if (!cli_parse_u64(arg, 0, CHAO_VLAN_ID_MAX, &n))
-            return bad_usage("bad VLAN id: %s (want 0 to 4094)", arg);
+            return cli_fail("ph-chao", "bad VLAN id: %s (want 0 to 4094)", arg);
         o->vids[o->num_vids++] = (uint16_t)n;
         return 0;
     case 'b':
@@ -138,22 +140,22 @@ static int take_option(int c, const char *arg, struct chao_opts *o)
         return 0;
     case 'T':
         if (!parse_type(arg, &o->type))
-            return bad_usage("bad type: %s (want request, reply or error)", arg);
+            return cli_fail("ph-chao", "bad type: %s (want request, reply or error)", arg);
         return 0;
     case 's':
         if (!cli_parse_u64(arg, 0, 65535, &n))
-            return bad_usage("bad sequence number: %s (want 0 to 65535)", arg);
+            return cli_fail("ph-chao", "bad sequence number: %s (want 0 to 65535)", arg);
         o->seq = (uint16_t)n;
         o->seq_set = true;
         return 0;
     case 'W':
         if (!cli_parse_u64(arg, 1, 3600 * 1000, &n))
-            return bad_usage("bad timeout: %s (milliseconds)", arg);
+            return cli_fail("ph-chao", "bad timeout: %s (milliseconds)", arg);
         o->timeout_ms = (int)n;
         return 0;
     case 'r':
         if (!cli_parse_u64(arg, 0, 100, &n))
-            return bad_usage("bad retries: %s (want 0 to 100)", arg);
+            return cli_fail("ph-chao", "bad retries: %s (want 0 to 100)", arg);
         o->retries = (int)n;
         return 0;
     case OPT_NO_WAIT:
@@ -164,7 +166,7 @@ static int take_option(int c, const char *arg, struct chao_opts *o)
         return 0;
     case OPT_SECONDS:
         if (!cli_parse_double(arg, CHAO_MIN_SECONDS, CHAO_MAX_SECONDS, &o->seconds))
-            return bad_usage("bad seconds: %s", arg);
+            return cli_fail("ph-chao", "bad seconds: %s", arg);
         return 0;
     case 'q':
         o->quiet = true;
@@ -174,7 +176,7 @@ static int take_option(int c, const char *arg, struct chao_opts *o)
         return 0;
     case 'c':
         if (!cli_parse_u64(arg, 1, CHAO_MAX_COUNT, &n))
-            return bad_usage("bad count: %s", arg);
+            return cli_fail("ph-chao", "bad count: %s", arg);
         o->count = (long)n;
         return 0;
     case 'w':
@@ -187,27 +189,26 @@ static int take_option(int c, const char *arg, struct chao_opts *o)
         o->status_file = arg;
         return 0;
     default:
-        return bad_usage("%s", "unknown option");
+        return cli_fail("ph-chao", "%s", "unknown option");
     }
 }
 
 static int check_transport(const char *cmd, const struct chao_opts *o)
 {
     if ((o->iface == NULL) == (o->udp == NULL))
-        return bad_usage("%s needs exactly one of --iface IF and --udp ADDR:PORT", cmd);
+        return cli_fail("ph-chao", "%s needs exactly one of --iface IF and --udp ADDR:PORT", cmd);
     if (o->udp != NULL && o->bare)
-        return bad_usage("%s", "--bare is link-layer only: a datagram has no room for it");
+        return cli_fail("ph-chao", "%s",
+                        "--bare is link-layer only: a datagram has no room for it");
     if (o->udp != NULL && o->num_vids > 0)
-        return bad_usage("%s", "--vlan is link-layer only");
+        return cli_fail("ph-chao", "%s", "--vlan is link-layer only");
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return CHAO_EXIT_USAGE;
-    }
+    if (argc < 2)
+        return cli_usage_error(usage);
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         usage(stdout);
@@ -218,10 +219,8 @@ int main(int argc, char **argv)
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, "w:", long_options, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return CHAO_EXIT_OK;
-        }
+        if (c == 'h')
+            return cli_help_or_usage(c, usage);
         if ((rc = take_option(c, optarg, &o)) != 0)
             return rc;
     }
@@ -230,25 +229,25 @@ int main(int argc, char **argv)
 
     if (strcmp(cmd, "capture") == 0) {
         if (o.iface == NULL || o.write_path == NULL || rest != 0)
-            return bad_usage("%s needs --iface IF and -w FILE.pcap", cmd);
+            return cli_fail("ph-chao", "%s needs --iface IF and -w FILE.pcap", cmd);
         return chao_capture(&o);
     }
     if (strcmp(cmd, "serve") == 0) {
         if (rest != 0)
-            return bad_usage("serve takes no arguments: %s", args[0]);
+            return cli_fail("ph-chao", "serve takes no arguments: %s", args[0]);
         if ((rc = check_transport(cmd, &o)) != 0)
             return rc;
         return chao_serve(&o);
     }
     if (strcmp(cmd, "send") == 0) {
         if (rest != 1)
-            return bad_usage("%s needs one MESSAGE", cmd);
+            return cli_fail("ph-chao", "%s needs one MESSAGE", cmd);
         if ((rc = check_transport(cmd, &o)) != 0)
             return rc;
         if (o.bare && (o.type != CHAO_TYPE_REQUEST || o.seq_set))
-            return bad_usage("%s", "--bare frames have no type or seq");
+            return cli_fail("ph-chao", "%s", "--bare frames have no type or seq");
         o.message = args[0];
         return chao_send(&o);
     }
-    return bad_usage("unknown command: %s", cmd);
+    return cli_fail("ph-chao", "unknown command: %s", cmd);
 }

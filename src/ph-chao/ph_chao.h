@@ -57,6 +57,10 @@ int chao_serve(const struct chao_opts *opts);
 int chao_send(const struct chao_opts *opts);
 int chao_capture(const struct chao_opts *opts);
 
+/* Attaches the CHAO kernel filter (chao_socket_filter) to the packet socket fd, so that
+ * only CHAO frames reach it. Returns 0, or -1 with the reason in err (NET_ERR_LEN). */
+int chao_filter_socket(int fd, char *err);
+
 /* "02:00:00:00:00:01" into out[18]. */
 void chao_format_mac(const uint8_t mac[CHAO_MAC_LEN], char out[18]);
 

@@ -11,6 +11,7 @@
 #include "net/net_loop.h"
 #include "net/net_tcp.h"
 #include "util/cli_num.h"
+#include "util/cli_usage.h"
 
 static void usage(FILE *out)
 {
@@ -226,18 +227,12 @@ static int parse_args(int argc, char **argv, struct diff_campaign *c, struct arg
         case O_NO_MIN:
             c->minimize = false;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
         default:
-            usage(stderr);
-            return 64;
+            return cli_help_or_usage(opt, usage);
         }
-        if (bad) {
-            fprintf(stderr, "ph-diff: --%s %s: not valid (see --help)\n", options[li].name,
-                    optarg ? optarg : "");
-            return 64;
-        }
+        if (bad)
+            return cli_fail("ph-diff", "--%s %s: not valid", options[li].name,
+                            optarg ? optarg : "");
     }
     return -1;
 }
@@ -249,10 +244,8 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &c, &a);
     if (rc >= 0)
         return rc;
-    if (a.nspecs == 0 && !a.parse) {
-        usage(stderr);
-        return 64;
-    }
+    if (a.nspecs == 0 && !a.parse)
+        return cli_usage_error(usage);
     /* ph-parse first: the reference every group is named against. */
     if (a.parse)
         add_server(&c, "ph-parse", DIFF_KIND_INPROCESS);
@@ -268,16 +261,16 @@ int main(int argc, char **argv)
     char err[NET_ERR_LEN];
     if (diff_quirks_load(a.quirks, &c.quirks, err, sizeof(err)) != 0) {
         fprintf(stderr, "ph-diff: %s\n", err);
-        return 64;
+        return CLI_EXIT_USAGE;
     }
     if (a.expect != NULL && diff_expect_load(&c, a.expect) != 0) {
         fprintf(stderr, "ph-diff: %s: cannot read (want server<TAB>ph-parse verdict<TAB>why)\n",
                 a.expect);
-        return 64;
+        return CLI_EXIT_USAGE;
     }
     if (a.must != NULL && diff_must_agree_parse(&c, a.must) != 0) {
         fprintf(stderr, "ph-diff: --must-agree %s: want two server names\n", a.must);
-        return 64;
+        return CLI_EXIT_USAGE;
     }
     /* seeds: directories, or with --replay the files themselves */
     rc = diff_seeds_load(&c.seeds, a.seed_dirs, a.nseed_dirs, argv + optind,

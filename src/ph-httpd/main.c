@@ -7,6 +7,7 @@
 
 #include "httpd.h"
 #include "util/cli_num.h"
+#include "util/cli_usage.h"
 #include "util/daemon_log.h"
 
 static void usage(FILE *out)
@@ -145,23 +146,15 @@ static int parse_options(int argc, char **argv, struct httpd_config *cfg)
         case 'v':
             cfg->verbose = true;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
         default:
-            usage(stderr);
-            return 64;
+            return cli_help_or_usage(opt, usage);
         }
-        if (bad) {
-            fprintf(stderr, "ph-httpd: --%s %s: out of range or not a number (see --help)\n",
-                    options[longindex].name, optarg);
-            return 64;
-        }
+        if (bad)
+            return cli_fail("ph-httpd", "--%s %s: out of range or not a number",
+                            options[longindex].name, optarg);
     }
-    if (optind != argc) {
-        usage(stderr);
-        return 64;
-    }
+    if (optind != argc)
+        return cli_usage_error(usage);
     return -1;
 }
 

@@ -16,9 +16,10 @@
 #include "probe.h"
 #include "util/file_io.h"
 #include "util/cli_num.h"
+#include "util/cli_usage.h"
 
 /* Exit statuses (docs/httpd.md). */
-enum { EXIT_ALL_OK = 0, EXIT_ERROR = 1, EXIT_INCOMPLETE = 2, EXIT_USAGE = 64 };
+enum { EXIT_ALL_OK = 0, EXIT_ERROR = 1, EXIT_INCOMPLETE = 2 }; /* and CLI_EXIT_USAGE */
 
 static void usage(FILE *out)
 {
@@ -100,7 +101,7 @@ static int probe_file(const struct addrinfo *ai, const char *file, const struct 
 }
 
 /* Fills opt and raw_dir from the command line. Returns -1 to run, or the exit status
- * (after --help, or EXIT_USAGE). */
+ * (after --help, or CLI_EXIT_USAGE). */
 static int parse_options(int argc, char **argv, struct probe_opts *opt, const char **raw_dir)
 {
     bool delay_set = false;
@@ -120,10 +121,8 @@ static int parse_options(int argc, char **argv, struct probe_opts *opt, const ch
     int c, longindex = 0;
     uint64_t v;
     while ((c = getopt_long(argc, argv, "h", options, &longindex)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return EXIT_ALL_OK;
-        }
+        if (c == 'h' || c == '?')
+            return cli_help_or_usage(c, usage);
         if (c == 'b') {
             opt->keep_bodies = true;
             continue;
@@ -134,13 +133,9 @@ static int parse_options(int argc, char **argv, struct probe_opts *opt, const ch
             continue;
         }
         bool zero_ok = c == 'd' || c == 'q' || c == 'm' || c == 'i';
-        if (c == '?' || !cli_parse_u64(optarg, 0, 3600000, &v) || (v == 0 && !zero_ok)) {
-            if (c != '?')
-                fprintf(stderr, "ph-probe: --%s %s: not a valid number\n", options[longindex].name,
-                        optarg);
-            usage(stderr);
-            return EXIT_USAGE;
-        }
+        if (!cli_parse_u64(optarg, 0, 3600000, &v) || (v == 0 && !zero_ok))
+            return cli_fail("ph-probe", "--%s %s: not a valid number", options[longindex].name,
+                            optarg);
         switch (c) {
         case 's':
             opt->split = (size_t)v;
@@ -166,10 +161,8 @@ static int parse_options(int argc, char **argv, struct probe_opts *opt, const ch
             break;
         }
     }
-    if (argc - optind < 2) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if (argc - optind < 2)
+        return cli_usage_error(usage);
     if (opt->split > 0 && !delay_set)
         opt->delay_ms = 10;
     return -1;

@@ -12,6 +12,7 @@
 
 #include "store_client/store_client.h"
 #include "util/cli_num.h"
+#include "util/cli_usage.h"
 #include "util/file_io.h"
 
 struct sender {
@@ -174,17 +175,13 @@ static int parse_options(int argc, char **argv, struct sender *s, struct send_op
                 s->kind = STORE_KIND_CRASH;
             else if (strcmp(optarg, "hang") == 0)
                 s->kind = STORE_KIND_HANG;
-            else {
-                fprintf(stderr, "ph-send: --kind is queue, crash or hang\n");
-                return 64;
-            }
+            else
+                return cli_fail("ph-send", "--kind %s: is queue, crash or hang", optarg);
             break;
         case 'u': {
             uint64_t uid;
-            if (!cli_parse_u64(optarg, 0, UINT32_MAX - 1, &uid)) {
-                fprintf(stderr, "ph-send: --expect-uid takes a numeric uid: %s\n", optarg);
-                return 64;
-            }
+            if (!cli_parse_u64(optarg, 0, UINT32_MAX - 1, &uid))
+                return cli_fail("ph-send", "--expect-uid %s: takes a numeric uid", optarg);
             o->expect_uid = (uid_t)uid;
             break;
         }
@@ -193,33 +190,24 @@ static int parse_options(int argc, char **argv, struct sender *s, struct send_op
             break;
         case 'm': {
             uint64_t n;
-            if (!cli_parse_u64(optarg, 1, STORE_MAX_CASE_LIMIT, &n)) {
-                fprintf(stderr, "ph-send: --max-size takes 1..%u\n", STORE_MAX_CASE_LIMIT);
-                return 64;
-            }
+            if (!cli_parse_u64(optarg, 1, STORE_MAX_CASE_LIMIT, &n))
+                return cli_fail("ph-send", "--max-size %s: takes 1..%u", optarg,
+                                STORE_MAX_CASE_LIMIT);
             o->max_case = (size_t)n;
             break;
         }
         case 'v':
             s->verbose = true;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
         default:
-            usage(stderr);
-            return 64;
+            return cli_help_or_usage(opt, usage);
         }
     }
-    if ((!s->raw && s->target == NULL) || optind == argc) {
-        usage(stderr);
-        return 64;
-    }
-    if (s->target != NULL && !store_target_valid((const uint8_t *)s->target, strlen(s->target))) {
-        fprintf(stderr, "ph-send: --target %s: %s\n", s->target,
-                store_strerror(STORE_ERR_TARGET_INVALID));
-        return 64;
-    }
+    if ((!s->raw && s->target == NULL) || optind == argc)
+        return cli_usage_error(usage);
+    if (s->target != NULL && !store_target_valid((const uint8_t *)s->target, strlen(s->target)))
+        return cli_fail("ph-send", "--target %s: %s", s->target,
+                        store_strerror(STORE_ERR_TARGET_INVALID));
     return -1;
 }
 

@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "store_daemon.h"
 #include "util/cli_num.h"
+#include "util/cli_usage.h"
 #include "util/daemon_log.h"
 
 static void usage(FILE *out)
@@ -72,9 +73,9 @@ static int parse_options(int argc, char **argv, struct store_config *cfg)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int opt;
+    int opt, li = 0;
     uint64_t v;
-    while ((opt = getopt_long(argc, argv, "c:s:r:vh", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:s:r:vh", options, &li)) != -1) {
         switch (opt) {
         case 'c':
             cfg->corpus = optarg;
@@ -83,28 +84,24 @@ static int parse_options(int argc, char **argv, struct store_config *cfg)
             cfg->socket_path = optarg;
             break;
         case 'r':
-            if (!store_target_valid((const uint8_t *)optarg, strlen(optarg))) {
-                fprintf(stderr, "ph-store: --raw %s: %s\n", optarg,
-                        store_strerror(STORE_ERR_TARGET_INVALID));
-                return 64;
-            }
+            if (!store_target_valid((const uint8_t *)optarg, strlen(optarg)))
+                return cli_fail("ph-store", "--raw %s: %s", optarg,
+                                store_strerror(STORE_ERR_TARGET_INVALID));
             cfg->raw_target = optarg;
             break;
         case OPT_MAX_SIZE:
-            if (!cli_parse_u64(optarg, 1, STORE_MAX_CASE_LIMIT, &v)) {
-                fprintf(stderr, "ph-store: --max-size takes 1..%u\n", STORE_MAX_CASE_LIMIT);
-                return 64;
-            }
+            if (!cli_parse_u64(optarg, 1, STORE_MAX_CASE_LIMIT, &v))
+                return cli_fail("ph-store", "--max-size %s: takes 1..%u", optarg,
+                                STORE_MAX_CASE_LIMIT);
             cfg->max_case = (size_t)v;
             break;
         case OPT_MAX_CASES:
         case OPT_MAX_BYTES:
         case OPT_MAX_BACKLOG:
         case OPT_MIN_FREE:
-            if (!cli_parse_u64(optarg, 0, UINT64_MAX, &v)) {
-                fprintf(stderr, "ph-store: %s takes a whole number\n", argv[optind - 2]);
-                return 64;
-            }
+            if (!cli_parse_u64(optarg, 0, UINT64_MAX, &v))
+                return cli_fail("ph-store", "--%s %s: takes a whole number", options[li].name,
+                                optarg);
             if (opt == OPT_MAX_CASES)
                 cfg->max_target_cases = v;
             else if (opt == OPT_MAX_BYTES)
@@ -119,28 +116,20 @@ static int parse_options(int argc, char **argv, struct store_config *cfg)
             break;
         case OPT_ALLOW_UID:
             if (!cli_parse_u64(optarg, 0, UINT32_MAX - 1, &v) ||
-                cfg->nallowed == STORE_MAX_ALLOWED_UIDS) {
-                fprintf(stderr, "ph-store: --allow-uid takes a uid (at most %d)\n",
-                        STORE_MAX_ALLOWED_UIDS - 1);
-                return 64;
-            }
+                cfg->nallowed == STORE_MAX_ALLOWED_UIDS)
+                return cli_fail("ph-store", "--allow-uid %s: takes a uid (at most %d)", optarg,
+                                STORE_MAX_ALLOWED_UIDS - 1);
             cfg->allowed_uids[cfg->nallowed++] = (uid_t)v;
             break;
         case 'v':
             cfg->verbose = true;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
         default:
-            usage(stderr);
-            return 64;
+            return cli_help_or_usage(opt, usage);
         }
     }
-    if (cfg->corpus == NULL || optind != argc) {
-        usage(stderr);
-        return 64;
-    }
+    if (cfg->corpus == NULL || optind != argc)
+        return cli_usage_error(usage);
     return -1;
 }
 

@@ -10,14 +10,9 @@
 set -uo pipefail
 bin=$1 src=$2
 parse=$bin/ph-parse
-work=$(mktemp -d /tmp/phparse-stream.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=ci/lib.sh
+. "$src/ci/lib.sh" # ph_workdir
+ph_workdir phparse-stream
 . "$src/tests/integration/check_lib.sh"
 
 # Bounds on the peak resident memory: ph-parse http holds 128 KiB of input, a 1 MiB body

@@ -7,14 +7,9 @@
 set -uo pipefail
 bin=$1 src=$2
 probe=$bin/ph-probe
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=ci/lib.sh
+. "$src/ci/lib.sh" # ph_workdir
+ph_workdir ph-probe-test
 printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' >"$work/get"
 passed=0 failed=0
 check() {

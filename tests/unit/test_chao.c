@@ -26,6 +26,7 @@
 
 #include "chao/chao.h"
 #include "guard_buf.h"
+#include "test_table.h"
 
 /* ---- how a frame reads in a row ------------------------------------------------------------ */
 
@@ -49,8 +50,6 @@
 #define IN(s) .in = (s), .len = sizeof(s) - 1
 #define BODY(s) .body = (s), .body_len = sizeof(s) - 1
 #define REJECT(e, n) .error = CHAO_ERR_##e, .at = (n)
-#define NROWS(t) (sizeof(t) / sizeof((t)[0]))
-
 struct frame_row {
     const char *label;
     const char *in;
@@ -258,17 +257,6 @@ static const struct table all_tables[] = {
 
 /* ---- checking one row --------------------------------------------------------------------- */
 
-static int failf(const struct frame_row *r, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "  FAIL [%s] ", r->label);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 1;
-}
-
 static enum ph_status decode(const struct frame_row *r, const uint8_t *buf, size_t len,
                              struct chao_frame *f)
 {
@@ -288,27 +276,27 @@ static int check_link(const struct frame_row *r, const struct chao_frame *f)
     int bad = 0;
     if (r->datagram || r->no_ethernet) {
         if (f->has_ethernet)
-            bad += failf(r, "has_ethernet: got true, want false");
+            bad += row_fail(r->label, "has_ethernet: got true, want false");
         return bad;
     }
     if (!f->has_ethernet)
-        return failf(r, "has_ethernet: got false, want true");
+        return row_fail(r->label, "has_ethernet: got false, want true");
     if (memcmp(f->dst, r->dst ? r->dst : DST, CHAO_MAC_LEN) != 0)
-        bad += failf(r, "dst differs");
+        bad += row_fail(r->label, "dst differs");
     if (memcmp(f->src, r->src ? r->src : SRC, CHAO_MAC_LEN) != 0)
-        bad += failf(r, "src differs");
+        bad += row_fail(r->label, "src differs");
     uint16_t ethertype = r->framing == CHAO_FRAMING_BARE
                              ? r->ethertype
                              : (r->ethertype ? r->ethertype : CHAO_ETHERTYPE);
     if (f->ethertype != ethertype)
-        bad += failf(r, "ethertype: got 0x%04x, want 0x%04x", f->ethertype, ethertype);
+        bad += row_fail(r->label, "ethertype: got 0x%04x, want 0x%04x", f->ethertype, ethertype);
     if (f->num_vlan != r->num_vlan)
-        return bad + failf(r, "num_vlan: got %zu, want %zu", f->num_vlan, r->num_vlan);
+        return bad + row_fail(r->label, "num_vlan: got %zu, want %zu", f->num_vlan, r->num_vlan);
     for (size_t i = 0; i < r->num_vlan; i++) {
         const struct chao_vlan_tag *g = &f->vlan[i], *w = &r->vlan[i];
         if (g->tpid != w->tpid || g->pcp != w->pcp || g->dei != w->dei || g->vid != w->vid)
-            bad += failf(r, "vlan[%zu]: got %04x/%u/%d/%u, want %04x/%u/%d/%u", i, g->tpid, g->pcp,
-                         g->dei, g->vid, w->tpid, w->pcp, w->dei, w->vid);
+            bad += row_fail(r->label, "vlan[%zu]: got %04x/%u/%d/%u, want %04x/%u/%d/%u", i,
+                            g->tpid, g->pcp, g->dei, g->vid, w->tpid, w->pcp, w->dei, w->vid);
     }
     return bad;
 }
@@ -321,26 +309,27 @@ static int check_accept(const struct frame_row *r, const struct chao_frame *f, c
                                              : CHAO_FRAMING_NATIVE;
     bool bare = framing == CHAO_FRAMING_BARE;
     if (f->framing != framing)
-        bad += failf(r, "framing: got %s, want %s", chao_framing_name(f->framing),
-                     chao_framing_name(framing));
+        bad += row_fail(r->label, "framing: got %s, want %s", chao_framing_name(f->framing),
+                        chao_framing_name(framing));
     enum chao_type type = bare ? CHAO_TYPE_NONE : r->type ? r->type : CHAO_TYPE_REQUEST;
     if (f->type != type)
-        bad += failf(r, "type: got %s, want %s", chao_type_name(f->type), chao_type_name(type));
+        bad += row_fail(r->label, "type: got %s, want %s", chao_type_name(f->type),
+                        chao_type_name(type));
     if (f->version != (bare ? 0 : CHAO_VERSION))
-        bad += failf(r, "version: got %u", f->version);
+        bad += row_fail(r->label, "version: got %u", f->version);
     if (f->seq != r->seq)
-        bad += failf(r, "seq: got %u, want %u", f->seq, r->seq);
+        bad += row_fail(r->label, "seq: got %u, want %u", f->seq, r->seq);
     const char *body = r->body ? r->body : "";
     if (f->body.len != r->body_len || (r->body_len && memcmp(f->body.ptr, body, r->body_len) != 0))
-        bad += failf(r, "body: got %zu bytes, want %zu", f->body.len, r->body_len);
+        bad += row_fail(r->label, "body: got %zu bytes, want %zu", f->body.len, r->body_len);
     if (!slice_inside(f->body, buf, r->len) || !slice_inside(f->padding, buf, r->len))
-        bad += failf(r, "body or padding points outside the frame");
+        bad += row_fail(r->label, "body or padding points outside the frame");
     if (f->padding.len != r->padding)
-        bad += failf(r, "padding: got %zu, want %zu", f->padding.len, r->padding);
+        bad += row_fail(r->label, "padding: got %zu, want %zu", f->padding.len, r->padding);
     if (f->padding.len && f->padding.ptr != f->body.ptr + f->body.len)
-        bad += failf(r, "padding does not follow the body");
+        bad += row_fail(r->label, "padding does not follow the body");
     if (f->consumed != r->len)
-        bad += failf(r, "consumed: got %zu, want %zu", f->consumed, r->len);
+        bad += row_fail(r->label, "consumed: got %zu, want %zu", f->consumed, r->len);
     return bad;
 }
 
@@ -352,49 +341,39 @@ static int check_row(const struct frame_row *r)
     enum ph_status want = r->error == CHAO_ERR_NONE ? PH_OK : PH_REJECT;
     int bad = 0;
     if (st != want || f.error != r->error)
-        bad +=
-            failf(r, "got %s %s (at %zu), want %s %s", ph_status_name(st), chao_error_name(f.error),
-                  f.error_offset, ph_status_name(want), chao_error_name(r->error));
+        bad += row_fail(r->label, "got %s %s (at %zu), want %s %s", ph_status_name(st),
+                        chao_error_name(f.error), f.error_offset, ph_status_name(want),
+                        chao_error_name(r->error));
     else if (want == PH_REJECT && f.error_offset != r->at)
-        bad += failf(r, "error_offset: got %zu, want %zu", f.error_offset, r->at);
+        bad += row_fail(r->label, "error_offset: got %zu, want %zu", f.error_offset, r->at);
     else if (want == PH_OK)
         bad += check_accept(r, &f, buf);
     guard_buf_free(buf, r->len);
     return bad;
 }
 
-static int run_rows(const struct frame_row *rows, size_t n)
-{
-    int bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad += check_row(&rows[i]);
-    return bad;
-}
-
-#define RUN_TABLE(t) assert_int_equal(run_rows(t, NROWS(t)), 0)
-
 static void test_ethernet(void **state)
 {
     (void)state;
-    RUN_TABLE(ethernet_rows);
+    RUN_TABLE(ethernet_rows, check_row);
 }
 
 static void test_header(void **state)
 {
     (void)state;
-    RUN_TABLE(header_rows);
+    RUN_TABLE(header_rows, check_row);
 }
 
 static void test_bare(void **state)
 {
     (void)state;
-    RUN_TABLE(bare_rows);
+    RUN_TABLE(bare_rows, check_row);
 }
 
 static void test_datagram(void **state)
 {
     (void)state;
-    RUN_TABLE(datagram_rows);
+    RUN_TABLE(datagram_rows, check_row);
 }
 
 /* ---- rejects keep what came before the error ----------------------------------------------- */
@@ -499,9 +478,10 @@ static void test_roundtrip(void **state)
             uint8_t out[4096];
             struct chao_encode_result res;
             if (chao_encode_frame(&f, out, sizeof(out), &res) != PH_OK)
-                bad += failf(r, "encode: %s", chao_error_name(res.error));
+                bad += row_fail(r->label, "encode: %s", chao_error_name(res.error));
             else if (res.written != r->len || memcmp(out, r->in, r->len) != 0)
-                bad += failf(r, "encode: %zu bytes that differ from the input", res.written);
+                bad +=
+                    row_fail(r->label, "encode: %zu bytes that differ from the input", res.written);
             guard_buf_free(buf, r->len);
         }
     }
@@ -529,8 +509,8 @@ static void test_split_oracle(void **state)
                           (st == PH_OK && whole.error == CHAO_ERR_TRAILING_BYTES) ||
                           (st == whole_st && same_but_padding(&part, buf, &whole, whole_buf));
                 if (!ok) {
-                    bad += failf(r, "prefix of %zu bytes: %s %s", k, ph_status_name(st),
-                                 chao_error_name(part.error));
+                    bad += row_fail(r->label, "prefix of %zu bytes: %s %s", k, ph_status_name(st),
+                                    chao_error_name(part.error));
                     guard_buf_free(buf, k);
                     break;
                 }
@@ -562,9 +542,10 @@ static void test_outputs_reset(void **state)
             chao_decode_frame((const uint8_t *)earlier, sizeof(earlier) - 1, &reused);
             decode(r, buf, r->len, &reused);
             if (memcmp(&zero, &junk, sizeof(zero)) != 0)
-                bad += failf(r, "outputs depend on what the struct held before (junk)");
+                bad += row_fail(r->label, "outputs depend on what the struct held before (junk)");
             if (memcmp(&zero, &reused, sizeof(zero)) != 0)
-                bad += failf(r, "outputs depend on what the struct held before (earlier decode)");
+                bad += row_fail(r->label,
+                                "outputs depend on what the struct held before (earlier decode)");
             guard_buf_free(buf, r->len);
         }
     }

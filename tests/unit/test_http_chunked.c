@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "guard_buf.h"
+#include "test_table.h"
 #include "test_bytes.h"
 #include "http/http.h"
 
@@ -49,8 +50,6 @@ struct chunk_row {
 #define REJECT(e) .error = HTTP_ERR_##e
 #define AT(n) .check_at = true, .at = (n)
 #define INCOMPLETE .incomplete = true
-#define NROWS(t) (sizeof(t) / sizeof((t)[0]))
-
 /* ---- RFC 9112 7.1: chunk-size = 1*HEXDIG --------------------------------------------- */
 
 static const struct chunk_row size_rows[] = {
@@ -268,17 +267,6 @@ static struct feed feed_whole(const char *in, size_t len)
     return f;
 }
 
-static int failf(const char *label, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "  FAIL [%s] ", label);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 1;
-}
-
 static void print_bytes(const uint8_t *p, size_t n)
 {
     fputc('"', stderr);
@@ -305,20 +293,20 @@ static int check_row(const struct chunk_row *r)
     enum ph_status want = row_status(r);
     int bad = 0;
     if (f.broken != NULL)
-        bad += failf(r->label, "%s", f.broken);
+        bad += row_fail(r->label, "%s", f.broken);
     if (f.status != want || f.error != r->error) {
-        bad += failf(r->label, "got %s %s (at %zu), want %s %s", ph_status_name(f.status),
-                     http_error_name(f.error), f.error_offset, ph_status_name(want),
-                     http_error_name(r->error));
+        bad += row_fail(r->label, "got %s %s (at %zu), want %s %s", ph_status_name(f.status),
+                        http_error_name(f.error), f.error_offset, ph_status_name(want),
+                        http_error_name(r->error));
     } else if (want == PH_REJECT) {
         if (http_error_status(f.error) != 400)
-            bad += failf(r->label, "http_error_status %d, want 400", http_error_status(f.error));
+            bad += row_fail(r->label, "http_error_status %d, want 400", http_error_status(f.error));
         if (r->check_at && f.error_offset != r->at)
-            bad += failf(r->label, "error_offset: got %zu, want %zu", f.error_offset, r->at);
+            bad += row_fail(r->label, "error_offset: got %zu, want %zu", f.error_offset, r->at);
     } else {
         size_t consumed = want == PH_OK && r->consumed != 0 ? r->consumed : r->len;
         if (f.consumed != consumed)
-            bad += failf(r->label, "consumed: got %zu, want %zu", f.consumed, consumed);
+            bad += row_fail(r->label, "consumed: got %zu, want %zu", f.consumed, consumed);
         if (f.out_len != r->out_len || memcmp(f.out, r->out, r->out_len) != 0) {
             fprintf(stderr, "  FAIL [%s] decoded: got ", r->label);
             print_bytes(f.out, f.out_len);
@@ -332,38 +320,28 @@ static int check_row(const struct chunk_row *r)
     return bad;
 }
 
-static int run_rows(const struct chunk_row *rows, size_t n)
-{
-    int bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad += check_row(&rows[i]);
-    return bad;
-}
-
-#define RUN_TABLE(t) assert_int_equal(run_rows(t, NROWS(t)), 0)
-
 static void test_chunk_size(void **state)
 {
     (void)state;
-    RUN_TABLE(size_rows);
+    RUN_TABLE(size_rows, check_row);
 }
 
 static void test_chunk_extensions(void **state)
 {
     (void)state;
-    RUN_TABLE(extension_rows);
+    RUN_TABLE(extension_rows, check_row);
 }
 
 static void test_framing(void **state)
 {
     (void)state;
-    RUN_TABLE(framing_rows);
+    RUN_TABLE(framing_rows, check_row);
 }
 
 static void test_trailers(void **state)
 {
     (void)state;
-    RUN_TABLE(trailer_rows);
+    RUN_TABLE(trailer_rows, check_row);
 }
 
 /* ---- limits (http_limits.h): built at run time ------------------------------------- */
@@ -481,7 +459,9 @@ static void test_limits(void **state)
     (void)state;
     struct chunk_row rows[MAX_BUILT];
     size_t n = build_limit_rows(rows);
-    int bad = run_rows(rows, n);
+    int bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += check_row(&rows[i]);
     for (size_t i = 0; i < n; i++)
         free((void *)rows[i].in);
     assert_int_equal(bad, 0);
@@ -493,22 +473,23 @@ static int compare_feeds(const char *label, const char *how, const struct feed *
                          const struct feed *f)
 {
     if (f->broken != NULL)
-        return failf(label, "%s: %s", how, f->broken);
+        return row_fail(label, "%s: %s", how, f->broken);
     if (f->status != whole->status || f->error != whole->error)
-        return failf(label, "%s: got %s %s, whole gives %s %s", how, ph_status_name(f->status),
-                     http_error_name(f->error), ph_status_name(whole->status),
-                     http_error_name(whole->error));
+        return row_fail(label, "%s: got %s %s, whole gives %s %s", how, ph_status_name(f->status),
+                        http_error_name(f->error), ph_status_name(whole->status),
+                        http_error_name(whole->error));
     if (f->status == PH_REJECT) {
         if (f->error_offset != whole->error_offset)
-            return failf(label, "%s: error at %zu, whole gives %zu", how, f->error_offset,
-                         whole->error_offset);
+            return row_fail(label, "%s: error at %zu, whole gives %zu", how, f->error_offset,
+                            whole->error_offset);
         return 0;
     }
     if (f->consumed != whole->consumed)
-        return failf(label, "%s: consumed %zu, whole gives %zu", how, f->consumed, whole->consumed);
+        return row_fail(label, "%s: consumed %zu, whole gives %zu", how, f->consumed,
+                        whole->consumed);
     if (f->out_len != whole->out_len || memcmp(f->out, whole->out, f->out_len) != 0)
-        return failf(label, "%s: decoded %zu bytes differ from the whole's %zu", how, f->out_len,
-                     whole->out_len);
+        return row_fail(label, "%s: decoded %zu bytes differ from the whole's %zu", how, f->out_len,
+                        whole->out_len);
     return 0;
 }
 

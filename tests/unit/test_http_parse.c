@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "guard_buf.h"
+#include "test_table.h"
 #include "test_bytes.h"
 #include "http/http.h"
 #include "http/http_parse_isa.h"
@@ -80,8 +81,6 @@ struct req_row {
 #define REJECT(e) .error = HTTP_ERR_##e
 #define AT(n) .check_at = true, .at = (n)
 #define INCOMPLETE .incomplete = true
-#define NROWS(t) (sizeof(t) / sizeof((t)[0]))
-
 /* ---- RFC 9110 9.1, 5.6.2: method = token ------------------------------------------- */
 
 static const struct req_row method_rows[] = {
@@ -796,17 +795,6 @@ static void print_slice(struct ph_slice s)
         print_bytes(s.ptr, s.len);
 }
 
-static int failf(const struct req_row *r, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "  FAIL [%s] ", r->label);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 1;
-}
-
 static bool slice_is(struct ph_slice s, const char *want)
 {
     size_t n = strlen(want);
@@ -823,7 +811,7 @@ static int check_slice(const struct req_row *r, const char *what, struct ph_slic
                        const char *want, const uint8_t *buf)
 {
     if (!slice_inside(got, buf, r->len))
-        return failf(r, "%s points outside the input", what);
+        return row_fail(r->label, "%s points outside the input", what);
     if (slice_is(got, want))
         return 0;
     fprintf(stderr, "  FAIL [%s] %s: got ", r->label, what);
@@ -845,9 +833,9 @@ static int check_fields(const struct req_row *r, const struct http_request *req,
         const char *colon = strchr(p, ':');
         const char *nl = strchr(p, '\n');
         if (colon == NULL || nl == NULL || colon > nl || colon[1] != ' ')
-            return failf(r, "bad .fields in the test row");
+            return row_fail(r->label, "bad .fields in the test row");
         if (i >= req->num_headers)
-            return failf(r, "fields: got %zu, want more", req->num_headers);
+            return row_fail(r->label, "fields: got %zu, want more", req->num_headers);
         struct ph_slice n = req->headers[i].name, v = req->headers[i].value;
         bool ok = n.ptr != NULL && v.ptr != NULL && n.len == (size_t)(colon - p) &&
                   memcmp(n.ptr, p, n.len) == 0 && v.len == (size_t)(nl - colon - 2) &&
@@ -863,12 +851,12 @@ static int check_fields(const struct req_row *r, const struct http_request *req,
             bad++;
         }
         if (!slice_inside(n, buf, r->len) || !slice_inside(v, buf, r->len))
-            bad += failf(r, "field %zu points outside the input", i);
+            bad += row_fail(r->label, "field %zu points outside the input", i);
         i++;
         p = nl + 1;
     }
     if (req->num_headers != i)
-        bad += failf(r, "num_headers: got %zu, want %zu", req->num_headers, i);
+        bad += row_fail(r->label, "num_headers: got %zu, want %zu", req->num_headers, i);
     return bad;
 }
 
@@ -882,28 +870,29 @@ static int check_accept(const struct req_row *r, const struct http_request *req,
     bad += check_slice(r, "method", req->method, r->method ? r->method : "GET", buf);
     bad += check_slice(r, "target", req->target, r->target ? r->target : "/", buf);
     if (req->target_form != r->form)
-        bad += failf(r, "target_form: got %d, want %d", req->target_form, r->form);
+        bad += row_fail(r->label, "target_form: got %d, want %d", req->target_form, r->form);
     if (req->minor_version != minor)
-        bad += failf(r, "minor_version: got %d, want %d", req->minor_version, minor);
+        bad += row_fail(r->label, "minor_version: got %d, want %d", req->minor_version, minor);
     bad += check_fields(r, req, r->fields ? r->fields : "Host: a\n", buf);
     if (r->no_host) {
         if (req->host.ptr != NULL)
-            bad += failf(r, "host: got a value, want none");
+            bad += row_fail(r->label, "host: got a value, want none");
     } else {
         bad += check_slice(r, "host", req->host, r->host ? r->host : "a", buf);
     }
     if (req->framing != r->framing)
-        bad += failf(r, "framing: got %d, want %d", req->framing, r->framing);
+        bad += row_fail(r->label, "framing: got %d, want %d", req->framing, r->framing);
     if (r->framing == HTTP_FRAMING_LENGTH && req->content_length != r->content_length)
-        bad +=
-            failf(r, "content_length: got %llu, want %llu", (unsigned long long)req->content_length,
-                  (unsigned long long)r->content_length);
+        bad += row_fail(r->label, "content_length: got %llu, want %llu",
+                        (unsigned long long)req->content_length,
+                        (unsigned long long)r->content_length);
     if (req->keep_alive != keep)
-        bad += failf(r, "keep_alive: got %d, want %d", req->keep_alive, keep);
+        bad += row_fail(r->label, "keep_alive: got %d, want %d", req->keep_alive, keep);
     if (req->expect_continue != r->expect)
-        bad += failf(r, "expect_continue: got %d, want %d", req->expect_continue, r->expect);
+        bad +=
+            row_fail(r->label, "expect_continue: got %d, want %d", req->expect_continue, r->expect);
     if (req->consumed != consumed)
-        bad += failf(r, "consumed: got %zu, want %zu", req->consumed, consumed);
+        bad += row_fail(r->label, "consumed: got %zu, want %zu", req->consumed, consumed);
     return bad;
 }
 
@@ -923,7 +912,7 @@ static int check_reset(const struct req_row *r, const struct http_request *req)
         req->target_form != HTTP_TARGET_ORIGIN || req->minor_version != 0 ||
         req->num_headers != 0 || req->framing != HTTP_FRAMING_NONE || req->content_length != 0 ||
         req->keep_alive || req->expect_continue || req->consumed != 0)
-        return failf(r, "a reject or an incomplete head left outputs behind");
+        return row_fail(r->label, "a reject or an incomplete head left outputs behind");
     return 0;
 }
 
@@ -938,115 +927,105 @@ static int check_row(const struct req_row *r)
     int bad = 0;
 
     if (st != want || req.error != r->error) {
-        bad += failf(r, "got %s %s (at %zu), want %s %s", ph_status_name(st),
-                     http_error_name(req.error), req.error_offset, ph_status_name(want),
-                     http_error_name(r->error));
+        bad += row_fail(r->label, "got %s %s (at %zu), want %s %s", ph_status_name(st),
+                        http_error_name(req.error), req.error_offset, ph_status_name(want),
+                        http_error_name(r->error));
     } else if (want == PH_REJECT) {
         int code = r->code != 0 ? r->code : 400;
         if (http_error_status(req.error) != code)
-            bad +=
-                failf(r, "http_error_status: got %d, want %d", http_error_status(req.error), code);
+            bad += row_fail(r->label, "http_error_status: got %d, want %d",
+                            http_error_status(req.error), code);
         if (r->check_at && req.error_offset != r->at)
-            bad += failf(r, "error_offset: got %zu, want %zu", req.error_offset, r->at);
+            bad += row_fail(r->label, "error_offset: got %zu, want %zu", req.error_offset, r->at);
         if (req.error_offset > r->len)
-            bad += failf(r, "error_offset %zu past the input", req.error_offset);
+            bad += row_fail(r->label, "error_offset %zu past the input", req.error_offset);
     } else if (want == PH_OK) {
         bad += check_accept(r, &req, buf);
     }
     if (st != PH_OK)
         bad += check_reset(r, &req);
     else if (req.error_offset != 0)
-        bad += failf(r, "accepted with error_offset %zu", req.error_offset);
+        bad += row_fail(r->label, "accepted with error_offset %zu", req.error_offset);
     guard_buf_free(buf, r->len);
     return bad;
 }
 
-static int run_rows(const struct req_row *rows, size_t n)
-{
-    int bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad += check_row(&rows[i]);
-    return bad;
-}
-
-#define RUN_TABLE(t) assert_int_equal(run_rows(t, NROWS(t)), 0)
-
 static void test_method(void **state)
 {
     (void)state;
-    RUN_TABLE(method_rows);
+    RUN_TABLE(method_rows, check_row);
 }
 
 static void test_request_line_space(void **state)
 {
     (void)state;
-    RUN_TABLE(space_rows);
+    RUN_TABLE(space_rows, check_row);
 }
 
 static void test_target(void **state)
 {
     (void)state;
-    RUN_TABLE(target_rows);
+    RUN_TABLE(target_rows, check_row);
 }
 
 static void test_version(void **state)
 {
     (void)state;
-    RUN_TABLE(version_rows);
+    RUN_TABLE(version_rows, check_row);
 }
 
 static void test_crlf(void **state)
 {
     (void)state;
-    RUN_TABLE(crlf_rows);
+    RUN_TABLE(crlf_rows, check_row);
 }
 
 static void test_leading_empty_line(void **state)
 {
     (void)state;
-    RUN_TABLE(empty_line_rows);
+    RUN_TABLE(empty_line_rows, check_row);
 }
 
 static void test_fields(void **state)
 {
     (void)state;
-    RUN_TABLE(field_rows);
+    RUN_TABLE(field_rows, check_row);
 }
 
 static void test_host(void **state)
 {
     (void)state;
-    RUN_TABLE(host_rows);
+    RUN_TABLE(host_rows, check_row);
 }
 
 static void test_content_length(void **state)
 {
     (void)state;
-    RUN_TABLE(content_length_rows);
+    RUN_TABLE(content_length_rows, check_row);
 }
 
 static void test_transfer_encoding(void **state)
 {
     (void)state;
-    RUN_TABLE(transfer_encoding_rows);
+    RUN_TABLE(transfer_encoding_rows, check_row);
 }
 
 static void test_keep_alive(void **state)
 {
     (void)state;
-    RUN_TABLE(keep_alive_rows);
+    RUN_TABLE(keep_alive_rows, check_row);
 }
 
 static void test_expect(void **state)
 {
     (void)state;
-    RUN_TABLE(expect_rows);
+    RUN_TABLE(expect_rows, check_row);
 }
 
 static void test_incomplete_and_pipelined(void **state)
 {
     (void)state;
-    RUN_TABLE(incomplete_rows);
+    RUN_TABLE(incomplete_rows, check_row);
 }
 
 struct outcome {
@@ -1074,12 +1053,12 @@ static int check_prefix(const struct req_row *r, size_t k, const struct outcome 
     if (o.status == whole->status && o.error == whole->error &&
         o.error_offset == whole->error_offset && o.consumed == whole->consumed)
         return 0;
-    return failf(r,
-                 "prefix of %zu bytes: %s %s at %zu consumed %zu; whole: %s %s at %zu "
-                 "consumed %zu",
-                 k, ph_status_name(o.status), http_error_name(o.error), o.error_offset, o.consumed,
-                 ph_status_name(whole->status), http_error_name(whole->error), whole->error_offset,
-                 whole->consumed);
+    return row_fail(r->label,
+                    "prefix of %zu bytes: %s %s at %zu consumed %zu; whole: %s %s at %zu "
+                    "consumed %zu",
+                    k, ph_status_name(o.status), http_error_name(o.error), o.error_offset,
+                    o.consumed, ph_status_name(whole->status), http_error_name(whole->error),
+                    whole->error_offset, whole->consumed);
 }
 
 /* The split oracle on big inputs, at the places that matter: both ends and around the
@@ -1276,8 +1255,8 @@ static void test_strict_prefixes_are_incomplete(void **state)
             for (size_t k = 0; k < head; k++) {
                 struct outcome o = parse_exact(r->in, k);
                 if (o.status != PH_INCOMPLETE) {
-                    bad += failf(r, "prefix of %zu bytes: got %s %s, want incomplete", k,
-                                 ph_status_name(o.status), http_error_name(o.error));
+                    bad += row_fail(r->label, "prefix of %zu bytes: got %s %s, want incomplete", k,
+                                    ph_status_name(o.status), http_error_name(o.error));
                     break;
                 }
             }
@@ -1356,9 +1335,10 @@ static void test_outputs_reset(void **state)
             parse((const uint8_t *)earlier, sizeof(earlier) - 1, &reused);
             parse(buf, r->len, &reused);
             if (!same_outputs(&zero, &junk))
-                bad += failf(r, "outputs depend on what the struct held before (junk)");
+                bad += row_fail(r->label, "outputs depend on what the struct held before (junk)");
             if (!same_outputs(&zero, &reused))
-                bad += failf(r, "outputs depend on what the struct held before (earlier parse)");
+                bad += row_fail(r->label,
+                                "outputs depend on what the struct held before (earlier parse)");
             guard_buf_free(buf, r->len);
         }
     }

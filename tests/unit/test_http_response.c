@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "guard_buf.h"
+#include "test_table.h"
 #include "http/http.h"
 #include "test_bytes.h"
 
@@ -64,8 +65,6 @@ struct resp_row {
 #define HEAD_REQ .opt = {.head_request = true}
 #define CONNECT_REQ .opt = {.connect_request = true}
 #define BARE_LF_OK .opt = {.allow_bare_lf = true}
-#define NROWS(t) (sizeof(t) / sizeof((t)[0]))
-
 /* ---- RFC 9112 4: status-line = HTTP-version SP status-code SP [ reason-phrase ] ----- */
 
 static const struct resp_row status_line_rows[] = {
@@ -311,17 +310,6 @@ static const struct table all_tables[] = {
 
 /* ---- checking one row ---------------------------------------------------------------- */
 
-static int failf(const struct resp_row *r, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "  FAIL [%s] ", r->label);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 1;
-}
-
 static bool slice_inside(struct ph_slice s, const uint8_t *buf, size_t len)
 {
     return s.ptr == NULL ||
@@ -342,19 +330,19 @@ static int check_fields(const struct resp_row *r, const struct http_response *re
         const char *colon = strchr(p, ':');
         const char *nl = strchr(p, '\n');
         if (colon == NULL || nl == NULL || colon > nl || colon[1] != ' ')
-            return failf(r, "bad .fields in the test row");
+            return row_fail(r->label, "bad .fields in the test row");
         if (i >= res->num_headers)
-            return failf(r, "fields: got %zu, want more", res->num_headers);
+            return row_fail(r->label, "fields: got %zu, want more", res->num_headers);
         const struct http_header *h = &res->headers[i];
         if (!slice_is(h->name, p, (size_t)(colon - p)) ||
             !slice_is(h->value, colon + 2, (size_t)(nl - colon - 2)))
-            bad += failf(r, "field %zu differs from \"%.*s\"", i, (int)(nl - p), p);
+            bad += row_fail(r->label, "field %zu differs from \"%.*s\"", i, (int)(nl - p), p);
         if (!slice_inside(h->name, buf, r->len) || !slice_inside(h->value, buf, r->len))
-            bad += failf(r, "field %zu points outside the input", i);
+            bad += row_fail(r->label, "field %zu points outside the input", i);
         p = nl + 1;
     }
     if (res->num_headers != i)
-        bad += failf(r, "num_headers: got %zu, want %zu", res->num_headers, i);
+        bad += row_fail(r->label, "num_headers: got %zu, want %zu", res->num_headers, i);
     return bad;
 }
 
@@ -371,24 +359,25 @@ static int check_accept(const struct resp_row *r, const struct http_response *re
     size_t consumed = r->consumed != 0 ? r->consumed : r->len;
 
     if (res->minor_version != minor)
-        bad += failf(r, "minor_version: got %d, want %d", res->minor_version, minor);
+        bad += row_fail(r->label, "minor_version: got %d, want %d", res->minor_version, minor);
     if (res->status != status)
-        bad += failf(r, "status: got %d, want %d", res->status, status);
+        bad += row_fail(r->label, "status: got %d, want %d", res->status, status);
     if (!slice_is(res->reason, reason, strlen(reason)) || !slice_inside(res->reason, buf, r->len))
-        bad += failf(r, "reason: got \"%.*s\", want \"%s\"", (int)res->reason.len,
-                     res->reason.ptr ? (const char *)res->reason.ptr : "", reason);
+        bad += row_fail(r->label, "reason: got \"%.*s\", want \"%s\"", (int)res->reason.len,
+                        res->reason.ptr ? (const char *)res->reason.ptr : "", reason);
     bad += check_fields(r, res, r->fields ? r->fields : "Content-Length: 0\n", buf);
     if (res->framing != framing)
-        bad += failf(r, "framing: got %s, want %s", http_response_framing_name(res->framing),
+        bad +=
+            row_fail(r->label, "framing: got %s, want %s", http_response_framing_name(res->framing),
                      http_response_framing_name(framing));
     if (res->content_length != r->content_length)
-        bad +=
-            failf(r, "content_length: got %llu, want %llu", (unsigned long long)res->content_length,
-                  (unsigned long long)r->content_length);
+        bad += row_fail(r->label, "content_length: got %llu, want %llu",
+                        (unsigned long long)res->content_length,
+                        (unsigned long long)r->content_length);
     if (res->keep_alive != keep)
-        bad += failf(r, "keep_alive: got %d, want %d", res->keep_alive, keep);
+        bad += row_fail(r->label, "keep_alive: got %d, want %d", res->keep_alive, keep);
     if (res->consumed != consumed)
-        bad += failf(r, "consumed: got %zu, want %zu", res->consumed, consumed);
+        bad += row_fail(r->label, "consumed: got %zu, want %zu", res->consumed, consumed);
     return bad;
 }
 
@@ -408,18 +397,18 @@ static int check_row(const struct resp_row *r)
     enum ph_status want = row_status(r);
     int bad = 0;
     if (st != want || res.error != r->error) {
-        bad += failf(r, "got %s %s (at %zu), want %s %s", ph_status_name(st),
-                     http_error_name(res.error), res.error_offset, ph_status_name(want),
-                     http_error_name(r->error));
+        bad += row_fail(r->label, "got %s %s (at %zu), want %s %s", ph_status_name(st),
+                        http_error_name(res.error), res.error_offset, ph_status_name(want),
+                        http_error_name(r->error));
     } else if (want != PH_OK &&
                (res.status != 0 || res.num_headers != 0 || res.reason.ptr != NULL ||
                 res.consumed != 0 || res.content_length != 0 || res.keep_alive)) {
-        bad += failf(r, "%s left half-parsed outputs behind", ph_status_name(st));
+        bad += row_fail(r->label, "%s left half-parsed outputs behind", ph_status_name(st));
     } else if (want == PH_REJECT) {
         if (r->check_at && res.error_offset != r->at)
-            bad += failf(r, "error_offset: got %zu, want %zu", res.error_offset, r->at);
+            bad += row_fail(r->label, "error_offset: got %zu, want %zu", res.error_offset, r->at);
         if (res.error_offset > r->len)
-            bad += failf(r, "error_offset %zu past the input", res.error_offset);
+            bad += row_fail(r->label, "error_offset %zu past the input", res.error_offset);
     } else if (want == PH_OK) {
         bad += check_accept(r, &res, buf);
     }
@@ -427,50 +416,40 @@ static int check_row(const struct resp_row *r)
     return bad;
 }
 
-static int run_rows(const struct resp_row *rows, size_t n)
-{
-    int bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad += check_row(&rows[i]);
-    return bad;
-}
-
-#define RUN_TABLE(t) assert_int_equal(run_rows(t, NROWS(t)), 0)
-
 static void test_status_line(void **state)
 {
     (void)state;
-    RUN_TABLE(status_line_rows);
+    RUN_TABLE(status_line_rows, check_row);
 }
 
 static void test_crlf(void **state)
 {
     (void)state;
-    RUN_TABLE(crlf_rows);
+    RUN_TABLE(crlf_rows, check_row);
 }
 
 static void test_fields(void **state)
 {
     (void)state;
-    RUN_TABLE(field_rows);
+    RUN_TABLE(field_rows, check_row);
 }
 
 static void test_framing(void **state)
 {
     (void)state;
-    RUN_TABLE(framing_rows);
+    RUN_TABLE(framing_rows, check_row);
 }
 
 static void test_keep_alive(void **state)
 {
     (void)state;
-    RUN_TABLE(keep_alive_rows);
+    RUN_TABLE(keep_alive_rows, check_row);
 }
 
 static void test_incomplete(void **state)
 {
     (void)state;
-    RUN_TABLE(incomplete_rows);
+    RUN_TABLE(incomplete_rows, check_row);
 }
 
 /* ---- limits -------------------------------------------------------------------------- */
@@ -500,9 +479,10 @@ static int check_prefix(const struct resp_row *r, size_t k, const struct outcome
     if (o.status == whole->status && o.error == whole->error &&
         o.error_offset == whole->error_offset && o.consumed == whole->consumed)
         return 0;
-    return failf(r, "prefix of %zu bytes: %s %s at %zu consumed %zu; whole: %s %s at %zu", k,
-                 ph_status_name(o.status), http_error_name(o.error), o.error_offset, o.consumed,
-                 ph_status_name(whole->status), http_error_name(whole->error), whole->error_offset);
+    return row_fail(r->label, "prefix of %zu bytes: %s %s at %zu consumed %zu; whole: %s %s at %zu",
+                    k, ph_status_name(o.status), http_error_name(o.error), o.error_offset,
+                    o.consumed, ph_status_name(whole->status), http_error_name(whole->error),
+                    whole->error_offset);
 }
 
 static void test_limits(void **state)
@@ -578,8 +558,8 @@ static void test_strict_prefixes_are_incomplete(void **state)
             for (size_t k = 0; k < head; k++) {
                 struct outcome o = parse_exact(r, k);
                 if (o.status != PH_INCOMPLETE) {
-                    bad += failf(r, "prefix of %zu bytes: got %s %s, want incomplete", k,
-                                 ph_status_name(o.status), http_error_name(o.error));
+                    bad += row_fail(r->label, "prefix of %zu bytes: got %s %s, want incomplete", k,
+                                    ph_status_name(o.status), http_error_name(o.error));
                     break;
                 }
             }
@@ -644,7 +624,7 @@ static void test_outputs_reset(void **state)
             http_parse_response((const uint8_t *)earlier, sizeof(earlier) - 1, NULL, &reused);
             http_parse_response(buf, r->len, &r->opt, &reused);
             if (!same_outputs(&zero, &junk) || !same_outputs(&zero, &reused))
-                bad += failf(r, "outputs depend on what the struct held before");
+                bad += row_fail(r->label, "outputs depend on what the struct held before");
             guard_buf_free(buf, r->len);
         }
     }

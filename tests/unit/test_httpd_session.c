@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "guard_buf.h"
+#include "test_table.h"
 #include "httpd/httpd_session.h"
 
 enum ev_kind {
@@ -437,8 +438,6 @@ static const struct session_row order_rows[] = {
      .ev = {RESET, BAD(CLOSED, EV_EOF), BAD(CLOSED, EV_TICK, .t = 5), BAD(CLOSED, EV_RESET)},
      .transcript = "close"},
 };
-
-#define NROWS(t) (sizeof(t) / sizeof((t)[0]))
 
 static void run_table(const struct session_row *rows, size_t n)
 {
