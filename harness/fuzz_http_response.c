@@ -427,7 +427,9 @@ static bool field_line_folded(const uint8_t *data, size_t size, size_t at)
 
 /* Where llhttp rejects a chunked body we accept: the same as for requests (see
  * fuzz_http_differential.c): BWS in the chunk-size line and some extensions RFC 9112
- * 7.1.1 allows. */
+ * 7.1.1 allows, and trailer fields, which llhttp validates like header fields (an empty
+ * or repeated Content-Length, a Transfer-Encoding) while RFC 9112 7.1.2 only asks them
+ * to be fields (crash-trailer-empty-content-length). */
 static bool peer_stricter_body(const uint8_t *data, size_t size, const struct peer_result *p)
 {
     switch (p->error) {
@@ -443,6 +445,10 @@ static bool peer_stricter_body(const uint8_t *data, size_t size, const struct pe
                 return true;
         }
         return false;
+    case HPE_INVALID_CONTENT_LENGTH:
+    case HPE_UNEXPECTED_CONTENT_LENGTH:
+    case HPE_INVALID_TRANSFER_ENCODING:
+        return true;
     default:
         return false;
     }
