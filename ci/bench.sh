@@ -12,8 +12,10 @@
 #                                                   ph-httpd vs nginx (one worker) under wrk
 #     ci/bench.sh chao [--rounds N] [--seconds S]   CHAO decode rate; ph-chao serve's ring vs
 #                                                   recvmsg over a veth pair (root)
-#     ci/bench.sh session [--rounds N] [--seconds S]  httpd_session exec/s (libFuzzer+ASan) vs
-#                                                   the same inputs to ph-httpd, a connection each
+#     ci/bench.sh session [--rounds N] [--seconds S]  httpd_session and store_session exec/s
+#                                                   (libFuzzer+ASan, steady state) vs the same
+#                                                   inputs to ph-httpd, a connection each, to one
+#                                                   server and to a server started per input
 #     ci/bench.sh diff [--seconds S]                request streams/s through ph-diff, each
 #                                                   server alone and all together
 #
@@ -47,9 +49,10 @@ usage: ci/bench.sh AREA [--rounds N] [--quick] [--no-callgrind] [--targets a,b]
         chao   the CHAO core's decode rate, and frames/s ph-chao serve receives over a veth
                pair between two namespaces, TPACKET_V3 ring vs recvmsg, with and without
                RPS, with drops (--rounds N, --seconds S; root)
-        session  httpd_session fuzz exec/s (libFuzzer, ASan+UBSan) vs the same inputs
-               sent to a live ph-httpd, one loopback connection each, and the ratio
-               (--rounds N, --seconds S)
+        session  httpd_session and store_session fuzz exec/s (libFuzzer, ASan+UBSan,
+               steady state from a warmed corpus) vs the same inputs sent to ph-httpd, one
+               loopback connection each, to a live server and to one started fresh per
+               input (AFLNet's default), and both ratios (--rounds N, --seconds S)
         diff   request streams/s through ph-diff: every server alone, then all together,
                and which one limits the rate (--seconds S)
   --rounds N   interleaved rounds per input, N >= 3 (default 5); medians are reported

@@ -145,32 +145,11 @@ fuzz_seeds() {
 # what it finds into DIR. -keep_seed=1 keeps every input of DIR in the fuzzing corpus even
 # where it adds no coverage: without it the empty target (and the edge references) would
 # keep one input of one byte and mutate that, not the inputs the target is measured on.
-# Prints "LOOP_EXECS LOOP_S EXECS S": the executions and seconds from
-# the end of corpus loading (libFuzzer's INITED line) to DONE, then of the whole process.
-# The log goes to FUZZ_TMP/last.log, and its end to stderr on failure.
+# Prints "LOOP_EXECS LOOP_S EXECS S" (ph_lf_span, ci/lib.sh); the log goes to
+# FUZZ_TMP/last.log.
 lf_run() {
-    local bin=$1 dir=$2 runs=$3 log=$FUZZ_TMP/last.log start=$EPOCHREALTIME
-    {
-        "$bin" -runs="$runs" -seed=1 -keep_seed=1 -max_len=4096 -timeout=30 "$dir" 2>&1
-        echo "bench: exit $?"
-    } | {
-        # Lines are stamped as they arrive: libFuzzer writes them unbuffered.
-        local line t0='' t1='' n0='' n1='' rc=1
-        while IFS= read -r line; do
-            printf '%s\n' "$line"
-            case $line in
-            '#'*INITED*) t0=$EPOCHREALTIME n0=${line%%[[:space:]]*} ;;
-            '#'*DONE*) t1=$EPOCHREALTIME n1=${line%%[[:space:]]*} ;;
-            'bench: exit '*) rc=${line#bench: exit } ;;
-            esac
-        done >"$log"
-        if [ "$rc" != 0 ] || [ -z "$t0" ] || [ -z "$t1" ]; then
-            echo "bench: $bin failed:" >&2
-            tail "$log" >&2
-            exit 1
-        fi
-        ph_stat lf-span "$n0" "$n1" "$t0" "$t1" "$start" "$EPOCHREALTIME"
-    }
+    ph_lf_span "$FUZZ_TMP/last.log" "$1" -runs="$3" -seed=1 -keep_seed=1 -max_len=4096 \
+        -timeout=30 "$2"
 }
 
 # fuzz_warm TARGET: the corpus every timed run on TARGET's inputs starts from, kept in

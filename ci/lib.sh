@@ -50,6 +50,12 @@
 #   ph_status_wait FILE STATE PID
 #                          waits until the daemon PID's --status-file FILE says STATE
 #                          (fails when PID dies or after 10 s)
+#   ph_lf_span LOG BIN ARG...
+#                          runs the libFuzzer binary BIN with ARGs, its output in LOG, and
+#                          prints "LOOP_EXECS LOOP_S EXECS S": executions and seconds from
+#                          the end of corpus loading (the INITED line) to DONE, then of
+#                          the whole process (for ph_stat lf-rate); on a failure the end
+#                          of LOG goes to stderr and it exits 1
 
 ph_workdir() {
     work=$(mktemp -d "/tmp/$1.XXXXXX")
@@ -222,4 +228,30 @@ ph_status_wait() {
         sleep 0.025
     done
     return 1
+}
+
+ph_lf_span() {
+    local log=$1 bin=$2 start=$EPOCHREALTIME
+    shift 2
+    {
+        "$bin" "$@" 2>&1
+        echo "bench: exit $?"
+    } | {
+        # Lines are stamped as they arrive: libFuzzer writes them unbuffered.
+        local line t0='' t1='' n0='' n1='' rc=1
+        while IFS= read -r line; do
+            printf '%s\n' "$line"
+            case $line in
+            '#'*INITED*) t0=$EPOCHREALTIME n0=${line%%[[:space:]]*} ;;
+            '#'*DONE*) t1=$EPOCHREALTIME n1=${line%%[[:space:]]*} ;;
+            'bench: exit '*) rc=${line#bench: exit } ;;
+            esac
+        done >"$log"
+        if [ "$rc" != 0 ] || [ -z "$t0" ] || [ -z "$t1" ]; then
+            echo "bench: $bin failed:" >&2
+            tail "$log" >&2
+            exit 1
+        fi
+        ph_stat lf-span "$n0" "$n1" "$t0" "$t1" "$start" "$EPOCHREALTIME"
+    }
 }

@@ -298,20 +298,6 @@ static bool peer_stricter_head(const struct http_request *req, const struct peer
     }
 }
 
-/* Where llhttp rejects a body we accept: llhttp_stricter_chunked(), and trailer fields
- * checked like header fields. */
-static bool peer_stricter_body(const uint8_t *data, size_t size, const struct peer_result *p)
-{
-    switch (p->out.error) {
-    case HPE_INVALID_CONTENT_LENGTH:
-    case HPE_UNEXPECTED_CONTENT_LENGTH:
-    case HPE_INVALID_TRANSFER_ENCODING:
-        return true;
-    default:
-        return llhttp_stricter_chunked(data, size, p->out.error, p->out.error_pos);
-    }
-}
-
 struct our_result {
     enum ph_status head;
     enum ph_status body; /* PH_OK: the message ends at body_end; PH_REJECT: body_error */
@@ -448,7 +434,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         DIFF_CHECK(peer.out.body != LLHTTP_OK || is_peer_lenient(ours.body_error),
                    "llhttp accepts a body we reject, for a rule not in peer_lenient[]");
     } else if (peer.out.body == LLHTTP_REJECT) {
-        DIFF_CHECK(peer_stricter_body(data, size, &peer), "llhttp rejects a body we accept");
+        DIFF_CHECK(llhttp_stricter_body(data, size, peer.out.error, peer.out.error_pos),
+                   "llhttp rejects a body we accept");
     } else if (ours.body == PH_OK || peer.out.body == LLHTTP_OK) {
         DIFF_CHECK(ours.body == PH_OK && peer.out.body == LLHTTP_OK,
                    "one side ends the body where the other wants more");

@@ -368,7 +368,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t input_size)
                    "llhttp accepts a chunked body we reject, for a rule not in peer_lenient[]");
     } else if (peer.out.body == LLHTTP_REJECT) {
         DIFF_CHECK(ob.st != PH_OK ||
-                       llhttp_stricter_chunked(data, size, peer.out.error, peer.out.error_pos),
+                       llhttp_stricter_body(data, size, peer.out.error, peer.out.error_pos),
                    "llhttp rejects a body we accept");
     } else if (ob.st == PH_OK || peer.out.body == LLHTTP_OK) {
         DIFF_CHECK(ob.st == PH_OK && peer.out.body == LLHTTP_OK,

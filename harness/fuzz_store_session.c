@@ -44,12 +44,16 @@
 #include <string.h>
 
 #include "fuzz_check.h"
+#include "fuzz_grow.h"
 #include "store/store_session.h"
 
 #define MAX_TARGETS 6    /* the model shell tracks this many target names, then refuses */
 #define MAX_RECORDS 1024 /* log records per input; more ends the script */
 #define MAX_PACKETS 2048 /* verdicts expected per client per input */
 #define MAX_CORPUS 1024
+/* The largest ack ring: it doubles from at most 8 while a client has at most MAX_PACKETS
+ * verdicts due (more ends the script), so 4096 entries; twice that for margin. */
+#define MAX_RING 8192
 
 /* Names the case event picks from: valid ones, and ones a buggy core would turn into
  * paths outside the target folder. */
@@ -82,6 +86,7 @@ struct expect {
 
 struct client {
     struct store_session sess;
+    struct fuzz_grow ring; /* the ack ring, grown as by realloc (fuzz_grow.h) */
     struct expect exp[MAX_PACKETS];
     size_t exp_head, exp_count;
     uint32_t next_seq;
@@ -108,6 +113,17 @@ struct model {
 };
 
 static struct model m;
+static _Alignas(64) uint8_t ring_blocks[2][2][MAX_RING * sizeof(struct store_pending_ack)];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    for (int i = 0; i < 2; i++)
+        fuzz_grow_init(&m.cl[i].ring, ring_blocks[i][0], ring_blocks[i][1],
+                       sizeof(ring_blocks[i][0]));
+    return 0;
+}
 
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -166,14 +182,15 @@ static int target_id(const char *name)
 static void session_open(struct client *c)
 {
     size_t cap = m.first_ring;
-    store_session_init(&c->sess, malloc(cap * sizeof(struct store_pending_ack)), cap);
+    void *ring = fuzz_grow_to(&c->ring, cap * sizeof(struct store_pending_ack));
+    store_session_init(&c->sess, ring, cap);
     FUZZ_CHECK(c->sess.acks != NULL);
     c->exp_head = c->exp_count = 0;
 }
 
 static void session_close(struct client *c)
 {
-    free(c->sess.acks);
+    fuzz_grow_reset(&c->ring);
     c->sess.acks = NULL;
 }
 
@@ -183,7 +200,7 @@ static void reserve(struct client *c)
     if (store_session_room(&c->sess) > 0)
         return;
     size_t cap = c->sess.cap * 2;
-    struct store_pending_ack *a = realloc(c->sess.acks, cap * sizeof(*a));
+    struct store_pending_ack *a = (void *)fuzz_grow_to(&c->ring, cap * sizeof(*a));
     FUZZ_CHECK(a != NULL);
     store_session_regrow(&c->sess, a, cap);
 }
@@ -466,6 +483,8 @@ static void on_restart(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (m.cl[0].ring.size == 0)
+        LLVMFuzzerInitialize(NULL, NULL);
     if (size < 4)
         return 0;
     /* Only the counts: the tables are large (zeroing them took most of the time) and

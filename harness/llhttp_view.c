@@ -207,9 +207,14 @@ bool llhttp_field_line_folded(const uint8_t *data, size_t size, size_t at)
     return lf != NULL && lf + 1 < data + size && is_sp_or_htab(lf[1]);
 }
 
-bool llhttp_stricter_chunked(const uint8_t *data, size_t size, llhttp_errno_t error, size_t pos)
+bool llhttp_stricter_body(const uint8_t *data, size_t size, llhttp_errno_t error, size_t pos)
 {
     switch (error) {
+    /* trailer fields checked like header fields (crash-trailer-empty-content-length) */
+    case HPE_INVALID_CONTENT_LENGTH:
+    case HPE_UNEXPECTED_CONTENT_LENGTH:
+    case HPE_INVALID_TRANSFER_ENCODING:
+        return true;
     case HPE_STRICT: /* "Invalid character in chunk extensions name": BWS before "=" */
         return true;
     case HPE_INVALID_CHUNK_SIZE:

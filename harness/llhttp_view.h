@@ -97,8 +97,10 @@ static inline struct llhttp_span llhttp_span_trim_ows(struct llhttp_span s)
 bool llhttp_field_line_folded(const uint8_t *data, size_t size, size_t at);
 
 /* llhttp stopped a chunked body we accept, with `error` at `pos`, for a rule stricter than
- * RFC 9112 7.1.1: BWS in the chunk-size line (allowed before ";") or before "=", and some
- * chunk extensions (several after a quoted or token value, names of digits). */
-bool llhttp_stricter_chunked(const uint8_t *data, size_t size, llhttp_errno_t error, size_t pos);
+ * RFC 9112 7.1: BWS in the chunk-size line (allowed before ";") or before "=", some chunk
+ * extensions (several after a quoted or token value, names of digits), and trailer fields
+ * it validates like header fields (an empty or repeated Content-Length, a
+ * Transfer-Encoding) where 7.1.2 only asks them to be fields. */
+bool llhttp_stricter_body(const uint8_t *data, size_t size, llhttp_errno_t error, size_t pos);
 
 #endif
