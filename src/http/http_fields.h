@@ -4,8 +4,9 @@
  *
  * Each reads one field line's value (OWS already trimmed) and either folds it into a
  * summary the caller keeps across field lines (RFC 9110 5.3: repeated list fields are one
- * list) or names what is wrong with it. The response parser uses these; the request
- * parser has the same rules inline (http_parse.c), tuned for its scanners.
+ * list) or names what is wrong with it. Both parsers use these (http_parse_impl.h,
+ * http_response.c): the values are a few bytes, so one plain reading serves every ISA
+ * variant of the request parser.
  */
 #ifndef HTTP_FIELDS_H
 #define HTTP_FIELDS_H
@@ -14,10 +15,6 @@
 #include <stdint.h>
 
 #include "http.h"
-
-/* A token or value equals a lower-case literal, ignoring ASCII case (RFC 9110 5.6.2:
- * tokens such as codings and connection options are case-insensitive). */
-bool http_token_equals(struct ph_slice s, const char *lower);
 
 /* Content-Length = 1*DIGIT (RFC 9110 8.6): strictly digits, overflow-checked. Returns
  * HTTP_ERR_NONE and *n, or CONTENT_LENGTH_INVALID / CONTENT_LENGTH_OVERFLOW. */

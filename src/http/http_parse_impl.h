@@ -19,6 +19,8 @@
 
 #include "http.h"
 #include "http_chars.h"
+#include "http_fields.h"
+#include "http_token_impl.h"
 #include "http_parse_isa.h"
 #include "http_scan.h"
 
@@ -48,10 +50,8 @@ struct parser {
     bool connection_close;
     bool connection_keep_alive;
     /* Transfer-Encoding codings across all its field lines (RFC 9110 5.3: one list). */
-    size_t te_chunked_count;
+    struct http_te_list te;
     size_t te_offset; /* the last Transfer-Encoding field line */
-    bool te_last_is_chunked;
-    bool te_other_coding;
 };
 
 static enum ph_status reject(struct parser *ps, enum http_error error, size_t at)
@@ -96,53 +96,6 @@ static inline uint64_t load8(const void *p)
     memcpy(&w, p, sizeof(w));
     return w;
 }
-
-/* Bytes as a native-order word with every 0x20 bit set (ASCII letters lower-cased). */
-static uint64_t load8_lower(const void *p)
-{
-    uint64_t w;
-    memcpy(&w, p, sizeof(w));
-    return w | 0x2020202020202020u;
-}
-
-static uint32_t load4_lower(const void *p)
-{
-    uint32_t w;
-    memcpy(&w, p, sizeof(w));
-    return w | 0x20202020u;
-}
-
-/* Compares a token or a field value with a lower-case literal of letters, digits and "-",
- * ignoring ASCII case. Safe because no byte of a token or a value but an upper-case letter
- * maps onto a letter, digit or "-" under | 0x20 (the CTLs that would are in neither).
- * Whole words are compared, the last one overlapping the one before where the length is
- * not a multiple: a fuzzing build traces a few word compares per call rather than one per
- * byte, and libFuzzer keeps 4- and 8-byte operands (never single bytes) to mutate with.
- * Always inlined with the literal's length (token_equals below), so the branches on n fold
- * away and a name costs one or two word compares. */
-static inline __attribute__((always_inline)) bool token_equals_n(struct ph_slice s,
-                                                                 const char *lower, size_t n)
-{
-    if (s.len != n)
-        return false;
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8) {
-            if (load8_lower(s.ptr + i) != load8_lower(lower + i))
-                return false;
-        }
-        return load8_lower(s.ptr + n - 8) == load8_lower(lower + n - 8);
-    }
-    if (n >= 4)
-        return load4_lower(s.ptr) == load4_lower(lower) &&
-               load4_lower(s.ptr + n - 4) == load4_lower(lower + n - 4);
-    for (size_t i = 0; i < n; i++) {
-        if ((s.ptr[i] | 0x20) != (uint8_t)lower[i])
-            return false;
-    }
-    return true;
-}
-
-#define token_equals(s, lower) token_equals_n((s), lower, sizeof(lower) - 1)
 
 static struct ph_slice slice(const uint8_t *buf, size_t from, size_t to)
 {
@@ -296,7 +249,7 @@ static enum ph_status check_absolute_form(struct parser *ps, size_t from, size_t
     if (i == n)
         return reject(ps, HTTP_ERR_TARGET_FORM, from); /* no scheme: not a URI */
     struct ph_slice scheme = {t, i};
-    bool is_http = token_equals(scheme, "http") || token_equals(scheme, "https");
+    bool is_http = http_token_equals(scheme, "http") || http_token_equals(scheme, "https");
     i++;
 
     bool has_authority = n - i >= 2 && t[i] == '/' && t[i + 1] == '/';
@@ -520,18 +473,10 @@ static enum ph_status on_host(struct parser *ps, struct ph_slice value, size_t l
  * 6.3 item 5: a request with an invalid length is unrecoverable). */
 static enum ph_status on_content_length(struct parser *ps, struct ph_slice value, size_t line)
 {
-    if (value.len == 0)
-        return reject(ps, HTTP_ERR_CONTENT_LENGTH_INVALID, line);
     uint64_t n = 0;
-    for (size_t i = 0; i < value.len; i++) {
-        uint8_t c = value.ptr[i];
-        if (c < '0' || c > '9')
-            return reject(ps, HTTP_ERR_CONTENT_LENGTH_INVALID, line);
-        uint64_t digit = (uint64_t)(c - '0');
-        if (n > (UINT64_MAX - digit) / 10)
-            return reject(ps, HTTP_ERR_CONTENT_LENGTH_OVERFLOW, line);
-        n = n * 10 + digit;
-    }
+    enum http_error e = http_content_length_value(value, &n);
+    if (e != HTTP_ERR_NONE)
+        return reject(ps, e, line);
     if (ps->has_content_length && ps->req->content_length != n)
         return reject(ps, HTTP_ERR_CONTENT_LENGTH_CONFLICT, line);
     /* RFC 9112 6.1: a request with both is a smuggling attempt; refuse it outright. */
@@ -541,82 +486,6 @@ static enum ph_status on_content_length(struct parser *ps, struct ph_slice value
     ps->cl_offset = line;
     ps->req->content_length = n;
     return PH_OK;
-}
-
-/* quoted-string (RFC 9110 5.6.4) starting at value[*i] == DQUOTE. */
-static bool skip_quoted_string(struct ph_slice value, size_t *i)
-{
-    size_t k = *i + 1;
-    while (k < value.len) {
-        uint8_t c = value.ptr[k];
-        if (c == '"') {
-            *i = k + 1;
-            return true;
-        }
-        if (c == '\\') {
-            k++;
-            if (k == value.len || !http_value_char[value.ptr[k]])
-                return false;
-        } else if (!http_value_char[c]) {
-            return false;
-        }
-        k++;
-    }
-    return false;
-}
-
-static size_t skip_ows(struct ph_slice v, size_t i)
-{
-    while (i < v.len && is_ows(v.ptr[i]))
-        i++;
-    return i;
-}
-
-/* v is a slice of the head being parsed: the scan runs in ps->buf, where the SSE2 scanner's
- * last load may take bytes before the value and so works for values shorter than 16. */
-static size_t skip_token(const struct parser *ps, struct ph_slice v, size_t i)
-{
-    size_t base = (size_t)(v.ptr - ps->buf);
-    return isa_scan_token(ps->buf, base + i, base + v.len) - base;
-}
-
-/* transfer-coding = token *( OWS ";" OWS transfer-parameter ) (RFC 9110 10.1.4);
- * transfer-parameter = token BWS "=" BWS ( token / quoted-string ).
- * Returns the offset after the coding, or 0 on a syntax error. */
-static size_t parse_transfer_coding(const struct parser *ps, struct ph_slice v, size_t i,
-                                    struct ph_slice *name, bool *has_params)
-{
-    size_t start = i;
-    i = skip_token(ps, v, i);
-    if (i == start)
-        return 0;
-    *name = (struct ph_slice){v.ptr + start, i - start};
-    *has_params = false;
-    for (;;) {
-        size_t k = skip_ows(v, i);
-        if (k == v.len || v.ptr[k] != ';')
-            return i;
-        *has_params = true;
-        k = skip_ows(v, k + 1);
-        size_t pstart = k;
-        k = skip_token(ps, v, k);
-        if (k == pstart)
-            return 0;
-        k = skip_ows(v, k);
-        if (k == v.len || v.ptr[k] != '=')
-            return 0;
-        k = skip_ows(v, k + 1);
-        if (k < v.len && v.ptr[k] == '"') {
-            if (!skip_quoted_string(v, &k))
-                return 0;
-        } else {
-            size_t vstart = k;
-            k = skip_token(ps, v, k);
-            if (k == vstart)
-                return 0;
-        }
-        i = k;
-    }
 }
 
 /* Transfer-Encoding = #transfer-coding (RFC 9112 6.1). The list may span several field
@@ -631,61 +500,12 @@ static enum ph_status on_transfer_encoding(struct parser *ps, struct ph_slice v,
     ps->has_transfer_encoding = true;
     ps->te_offset = line;
 
-    /* RFC 9110 5.6.1: empty list elements are allowed and ignored; one coding is needed. */
-    bool any = false;
-    size_t i = 0;
-    for (;;) {
-        i = skip_ows(v, i);
-        if (i < v.len && v.ptr[i] == ',') {
-            i++;
-            continue;
-        }
-        if (i == v.len)
-            break;
-        struct ph_slice name;
-        bool has_params;
-        i = parse_transfer_coding(ps, v, i, &name, &has_params);
-        if (i == 0)
-            return reject(ps, HTTP_ERR_TRANSFER_ENCODING_INVALID, line);
-        bool chunked = token_equals(name, "chunked");
-        if (chunked && has_params) /* chunked takes no parameters (RFC 9112 7) */
-            return reject(ps, HTTP_ERR_TRANSFER_ENCODING_INVALID, line);
-        any = true;
-        if (chunked)
-            ps->te_chunked_count++;
-        else
-            ps->te_other_coding = true;
-        ps->te_last_is_chunked = chunked;
-        i = skip_ows(v, i);
-        if (i < v.len && v.ptr[i] != ',')
-            return reject(ps, HTTP_ERR_TRANSFER_ENCODING_INVALID, line);
-    }
-    if (!any)
-        return reject(ps, HTTP_ERR_TRANSFER_ENCODING_INVALID, line);
+    /* RFC 9110 5.6.1 empty elements, RFC 9112 7 chunked without parameters: the rules
+     * every message kind shares (http_fields.c). */
+    enum http_error e = http_te_value(v, &ps->te);
+    if (e != HTTP_ERR_NONE)
+        return reject(ps, e, line);
     return PH_OK;
-}
-
-/* Connection = #connection-option (RFC 9110 7.6.1); "close" and "keep-alive" decide
- * persistence (RFC 9112 9.3). Other options are for the server, not the parser. A list
- * element that is not exactly one token ("close x") is not an option at all: reading a
- * prefix of it would make persistence depend on how far a parser looks. */
-static void on_connection(struct parser *ps, struct ph_slice v)
-{
-    size_t i = 0;
-    while (i < v.len) {
-        i = skip_ows(v, i);
-        size_t start = i;
-        i = skip_token(ps, v, i);
-        struct ph_slice option = {v.ptr + start, i - start};
-        size_t after = skip_ows(v, i);
-        bool whole = after == v.len || v.ptr[after] == ',';
-        if (whole && token_equals(option, "close"))
-            ps->connection_close = true;
-        else if (whole && token_equals(option, "keep-alive"))
-            ps->connection_keep_alive = true;
-        const uint8_t *comma = memchr(v.ptr + i, ',', v.len - i);
-        i = comma != NULL ? (size_t)(comma - v.ptr) + 1 : v.len;
-    }
 }
 
 static enum ph_status on_field(struct parser *ps, struct ph_slice name, struct ph_slice value,
@@ -693,24 +513,25 @@ static enum ph_status on_field(struct parser *ps, struct ph_slice name, struct p
 {
     switch (name.len) {
     case 4:
-        if (token_equals(name, "host"))
+        if (http_token_equals(name, "host"))
             return on_host(ps, value, line);
         break;
     case 6:
         /* RFC 9110 10.1.1: a server MUST ignore 100-continue from an HTTP/1.0 client. */
-        if (token_equals(name, "expect") && token_equals(value, "100-continue"))
+        if (http_token_equals(name, "expect") && http_token_equals(value, "100-continue"))
             ps->req->expect_continue = ps->req->minor_version == 1;
         break;
     case 10:
-        if (token_equals(name, "connection"))
-            on_connection(ps, value);
+        if (http_token_equals(name, "connection"))
+            /* RFC 9110 7.6.1, RFC 9112 9.3: "close" and "keep-alive" decide persistence */
+            http_connection_value(value, &ps->connection_close, &ps->connection_keep_alive);
         break;
     case 14:
-        if (token_equals(name, "content-length"))
+        if (http_token_equals(name, "content-length"))
             return on_content_length(ps, value, line);
         break;
     case 17:
-        if (token_equals(name, "transfer-encoding"))
+        if (http_token_equals(name, "transfer-encoding"))
             return on_transfer_encoding(ps, value, line);
         break;
     default:
@@ -815,11 +636,11 @@ static enum ph_status check_framing(struct parser *ps, size_t empty_line)
     if (ps->has_transfer_encoding) {
         /* RFC 9112 7: chunked at most once; 6.3 item 4: chunked must be final or the
          * length cannot be known (400); 6.1: codings we don't know are 501. */
-        if (ps->te_chunked_count > 1)
+        if (ps->te.chunked_count > 1)
             return reject(ps, HTTP_ERR_CHUNKED_REPEATED, ps->te_offset);
-        if (!ps->te_last_is_chunked)
+        if (!ps->te.last_is_chunked)
             return reject(ps, HTTP_ERR_CHUNKED_NOT_FINAL, ps->te_offset);
-        if (ps->te_other_coding)
+        if (ps->te.other_coding)
             return reject(ps, HTTP_ERR_TRANSFER_CODING_UNSUPPORTED, ps->te_offset);
         req->framing = HTTP_FRAMING_CHUNKED;
     } else if (ps->has_content_length) {

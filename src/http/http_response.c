@@ -12,6 +12,7 @@
 
 #include "http_chars.h"
 #include "http_fields.h"
+#include "http_token_impl.h"
 #include "http_scan.h"
 
 #define CR '\r'
