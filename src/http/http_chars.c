@@ -24,7 +24,7 @@ const uint8_t http_authority_char[256] = {
 const uint8_t http_reg_name_char[256] = {
     HTTP_UNRESERVED,
     HTTP_SUB_DELIMS,
-    ['%'] = 1,
+    ['%'] = HTTP_REG_NAME_PCT,
 };
 
 const uint8_t http_value_char[256] = {

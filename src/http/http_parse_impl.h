@@ -142,8 +142,8 @@ static enum ph_status parse_pct_encoded(struct parser *ps, size_t *pos, size_t l
 
 /* Scans target characters up to the SP that ends the request-target. With brackets,
  * "[" and "]" (IP-literal, RFC 3986 3.2.2) are let through for the caller to place. */
-static enum ph_status scan_target(struct parser *ps, size_t *pos, size_t lim, size_t line_limit,
-                                  bool brackets)
+static inline __attribute__((always_inline)) enum ph_status
+scan_target(struct parser *ps, size_t *pos, size_t lim, size_t line_limit, bool brackets)
 {
     size_t p = *pos;
     for (;;) {
@@ -331,14 +331,11 @@ static enum ph_status parse_version(struct parser *ps, size_t *pos, size_t line_
 {
     static const size_t version_len = 8; /* "HTTP/x.y" */
     size_t p = *pos;
-    if (line_limit - p < version_len)
-        return reject(ps, HTTP_ERR_TARGET_TOO_LONG, line_limit);
-    if (ps->end - p <= version_len)
-        return need_more(ps, ps->end);
     const uint8_t *v = ps->buf + p;
-    /* The common case, "HTTP/1.1" or "HTTP/1.0" and CRLF, in two word compares; anything
-     * else takes the checks below, which name what is wrong. */
-    if (ps->end - p >= version_len + 2 && load2(v + version_len) == load2("\r\n")) {
+    /* The common case, "HTTP/1.1" or "HTTP/1.0" and CRLF inside the limit, in two word
+     * compares; anything else takes the checks below, which name what is wrong. */
+    if (line_limit - p >= version_len && ps->end - p >= version_len + 2 &&
+        load2(v + version_len) == load2("\r\n")) {
         uint64_t word = load8(v);
         if (word == load8("HTTP/1.1") || word == load8("HTTP/1.0")) {
             ps->req->minor_version = v[7] - '0';
@@ -346,6 +343,13 @@ static enum ph_status parse_version(struct parser *ps, size_t *pos, size_t line_
             return PH_OK;
         }
     }
+    /* The caller has checked that buf[p] is there. */
+    if (ps->buf[p] == SP || ps->buf[p] == HTAB)
+        return reject(ps, HTTP_ERR_REQUEST_LINE_SPACE, p);
+    if (line_limit - p < version_len)
+        return reject(ps, HTTP_ERR_TARGET_TOO_LONG, line_limit);
+    if (ps->end - p <= version_len)
+        return need_more(ps, ps->end);
     bool digits = v[5] >= '0' && v[5] <= '9' && v[7] >= '0' && v[7] <= '9';
     if (memcmp(v, "HTTP/", 5) != 0 || v[6] != '.' || !digits)
         return reject(ps, HTTP_ERR_VERSION, p);
@@ -399,8 +403,6 @@ static enum ph_status parse_request_line(struct parser *ps, size_t *pos)
     p++; /* the SP after the target */
     if (p == lim)
         return line_need_more(ps, p, line_limit);
-    if (ps->buf[p] == SP || ps->buf[p] == HTAB)
-        return reject(ps, HTTP_ERR_REQUEST_LINE_SPACE, p);
     st = parse_version(ps, &p, line_limit);
     if (st != PH_OK)
         return st;
@@ -416,15 +418,15 @@ static enum ph_status parse_request_line(struct parser *ps, size_t *pos)
 static bool host_is_reg_name_port(struct ph_slice v)
 {
     size_t i = 0;
-    while (i < v.len && http_reg_name_char[v.ptr[i]]) {
+    for (;;) {
+        while (i < v.len && http_reg_name_char[v.ptr[i]] == HTTP_REG_NAME_PLAIN)
+            i++;
+        if (i == v.len || v.ptr[i] != '%')
+            break;
         /* pct-encoded = "%" HEXDIG HEXDIG (RFC 3986 2.1) */
-        if (v.ptr[i] == '%') {
-            if (v.len - i < 3 || !http_hex_value[v.ptr[i + 1]] || !http_hex_value[v.ptr[i + 2]])
-                return false;
-            i += 3;
-            continue;
-        }
-        i++;
+        if (v.len - i < 3 || !http_hex_value[v.ptr[i + 1]] || !http_hex_value[v.ptr[i + 2]])
+            return false;
+        i += 3;
     }
     if (i == v.len)
         return true;
