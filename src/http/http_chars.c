@@ -24,7 +24,6 @@ const uint8_t http_authority_char[256] = {
 const uint8_t http_reg_name_char[256] = {
     HTTP_UNRESERVED,
     HTTP_SUB_DELIMS,
-    ['%'] = HTTP_REG_NAME_PCT,
 };
 
 const uint8_t http_value_char[256] = {

@@ -17,10 +17,8 @@ extern const uint8_t http_target_char[256];
  * plus "@" for userinfo, without "%". */
 extern const uint8_t http_authority_char[256];
 
-/* RFC 3986 3.2.2: reg-name characters (unreserved, sub-delims), plus "%" for pct-encoded,
- * which is checked apart: "%" is HTTP_REG_NAME_PCT, the others HTTP_REG_NAME_PLAIN, so a
- * loop over plain characters takes one compare per byte. */
-enum { HTTP_REG_NAME_PLAIN = 1, HTTP_REG_NAME_PCT = 2 };
+/* RFC 3986 3.2.2: reg-name characters (unreserved, sub-delims), without "%" (pct-encoded
+ * is checked apart). */
 extern const uint8_t http_reg_name_char[256];
 
 /* RFC 9110 5.5: field-vchar (VCHAR / obs-text), SP and HTAB. */

@@ -31,6 +31,7 @@
 #define isa_scan_value HTTP_ISA_FN(http_scan_value)
 #define isa_scan_target HTTP_ISA_FN(http_scan_target)
 #define isa_scan_token HTTP_ISA_FN(http_scan_token)
+#define isa_scan_reg_name HTTP_ISA_FN(http_scan_reg_name)
 
 #define CR '\r'
 #define LF '\n'
@@ -199,14 +200,14 @@ static bool valid_authority(struct ph_slice a, bool allow_userinfo, bool require
         if (close_at == i + 1)
             return false;
         for (size_t k = i + 1; k < close_at; k++) {
-            if (!http_reg_name_char[a.ptr[k]] && a.ptr[k] != ':')
+            if (!http_reg_name_char[a.ptr[k]] && a.ptr[k] != ':' && a.ptr[k] != '%')
                 return false;
         }
         i = close_at + 1;
     } else {
         /* reg-name = *( unreserved / pct-encoded / sub-delims ) (RFC 3986 3.2.2), up to
          * the ":" before the port, checked below with whatever else stops it */
-        while (i < a.len && http_reg_name_char[a.ptr[i]])
+        while (i < a.len && (http_reg_name_char[a.ptr[i]] || a.ptr[i] == '%'))
             i++;
     }
     if (i == a.len)
@@ -414,26 +415,28 @@ static enum ph_status parse_request_line(struct parser *ps, size_t *pos)
 
 /* Host = uri-host [ ":" port ] (RFC 9110 7.2), no userinfo: a reg-name, pct-encoded
  * allowed, then an optional ":" and digits. The common case, in one pass; an IP-literal
- * ("[") takes valid_authority(). Returns false where on_host must reject. */
-static bool host_is_reg_name_port(struct ph_slice v)
+ * ("[") takes valid_authority(). The value is buf[from..to): the scan is given the whole
+ * head before it, so that a short name still takes one vector load (ending at `to`) rather
+ * than the byte loop the scanners keep for inputs under 16 bytes. Returns false where
+ * on_host must reject. */
+static bool host_is_reg_name_port(const uint8_t *buf, size_t from, size_t to)
 {
-    size_t i = 0;
+    size_t i = from;
     for (;;) {
-        while (i < v.len && http_reg_name_char[v.ptr[i]] == HTTP_REG_NAME_PLAIN)
-            i++;
-        if (i == v.len || v.ptr[i] != '%')
+        i = isa_scan_reg_name(buf, i, to);
+        if (i == to || buf[i] != '%')
             break;
         /* pct-encoded = "%" HEXDIG HEXDIG (RFC 3986 2.1) */
-        if (v.len - i < 3 || !http_hex_value[v.ptr[i + 1]] || !http_hex_value[v.ptr[i + 2]])
+        if (to - i < 3 || !http_hex_value[buf[i + 1]] || !http_hex_value[buf[i + 2]])
             return false;
         i += 3;
     }
-    if (i == v.len)
+    if (i == to)
         return true;
-    if (v.ptr[i] != ':')
+    if (buf[i] != ':')
         return false;
-    for (i++; i < v.len; i++) {
-        if (v.ptr[i] < '0' || v.ptr[i] > '9')
+    for (i++; i < to; i++) {
+        if (buf[i] < '0' || buf[i] > '9')
             return false;
     }
     return true;
@@ -445,7 +448,8 @@ static enum ph_status on_host(struct parser *ps, struct ph_slice value, size_t l
     if (++ps->host_count > 1)
         return reject(ps, HTTP_ERR_HOST_DUPLICATE, line);
     if (value.len == 0 || value.ptr[0] != '[') {
-        if (!host_is_reg_name_port(value))
+        size_t from = (size_t)(value.ptr - ps->buf);
+        if (!host_is_reg_name_port(ps->buf, from, from + value.len))
             return reject(ps, HTTP_ERR_HOST_INVALID, line);
         ps->req->host = value;
         return PH_OK;

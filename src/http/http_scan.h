@@ -62,6 +62,12 @@ static inline size_t http_scan_token_plain(const uint8_t *buf, size_t pos, size_
     return http_scan_table(buf, pos, end, http_tchar);
 }
 
+/* RFC 3986 3.2.2: reg-name characters without "%" (Host, which checks pct-encoded apart). */
+static inline size_t http_scan_reg_name_plain(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_table(buf, pos, end, http_reg_name_char);
+}
+
 #ifdef HTTP_SCAN_SSE2
 /* Each class has a function giving the stop bytes (non-members) among 16 as a bit mask,
  * bit i for byte i (tokens: candidate stops, each checked in the table), and a scanner
@@ -162,31 +168,55 @@ static inline size_t http_scan_target_sse2(const uint8_t *buf, size_t pos, size_
     return http_sse2_tail(http_sse2_target_stops(http_sse2_load(buf + end - 16)), pos, end);
 }
 
-/* The first candidate (bit i: buf[pos + i]) that the table says is no tchar, or none. */
-static inline size_t http_sse2_token_stop(const uint8_t *buf, size_t pos, unsigned candidates,
-                                          size_t none)
+/* Host names: letters, digits, "-" and "."; the other reg-name characters are candidates
+ * looked up in the table, as for tokens. */
+static inline unsigned http_sse2_reg_name_candidates(__m128i v)
+{
+    __m128i member = http_sse2_in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+    member = _mm_or_si128(member, http_sse2_in_range(v, '-', '9')); /* "-", ".", "/", digits */
+    member = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')), member);
+    return (unsigned)_mm_movemask_epi8(member) ^ 0xffffu;
+}
+
+/* The first candidate (bit i: buf[pos + i]) that is not in table, or none. */
+static inline size_t http_sse2_candidate_stop(const uint8_t *buf, size_t pos, unsigned candidates,
+                                              size_t none, const uint8_t table[256])
 {
     for (; candidates != 0; candidates &= candidates - 1) {
         size_t at = pos + (size_t)__builtin_ctz(candidates);
-        if (!http_tchar[buf[at]])
+        if (!table[buf[at]])
             return at;
     }
     return none;
 }
 
-/* Methods and field names: a name of up to 15 bytes usually takes one load. */
-static inline size_t http_scan_token_sse2(const uint8_t *buf, size_t pos, size_t end)
+/* A class by candidates and table: 16 bytes a step, then the tail load. */
+static inline size_t http_scan_candidates_sse2(const uint8_t *buf, size_t pos, size_t end,
+                                               unsigned (*candidates_of)(__m128i),
+                                               const uint8_t table[256])
 {
     for (; end - pos >= 16; pos += 16) {
-        unsigned candidates = http_sse2_token_candidates(http_sse2_load(buf + pos));
-        size_t stop = http_sse2_token_stop(buf, pos, candidates, end);
+        unsigned candidates = candidates_of(http_sse2_load(buf + pos));
+        size_t stop = http_sse2_candidate_stop(buf, pos, candidates, end, table);
         if (stop != end)
             return stop;
     }
     if (end < 16)
-        return http_scan_token_plain(buf, pos, end);
-    unsigned candidates = http_sse2_token_candidates(http_sse2_load(buf + end - 16));
-    return http_sse2_token_stop(buf, pos, candidates >> (16 - (end - pos)), end);
+        return http_scan_table(buf, pos, end, table);
+    unsigned candidates = candidates_of(http_sse2_load(buf + end - 16));
+    return http_sse2_candidate_stop(buf, pos, candidates >> (16 - (end - pos)), end, table);
+}
+
+/* Methods and field names: a name of up to 15 bytes usually takes one load. */
+static inline size_t http_scan_token_sse2(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_candidates_sse2(buf, pos, end, http_sse2_token_candidates, http_tchar);
+}
+
+static inline size_t http_scan_reg_name_sse2(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_candidates_sse2(buf, pos, end, http_sse2_reg_name_candidates,
+                                     http_reg_name_char);
 }
 #endif
 
@@ -245,6 +275,14 @@ static const struct http_nibble_class http_token_nibbles = {
                  0x00, 0x00),
 };
 
+/* reg-name without "%" (http_reg_name_char): one bit per high nibble 0x2_ to 0x7_. */
+static const struct http_nibble_class http_reg_name_nibbles = {
+    HTTP_NIBBLES(0x2a, 0x3f, 0x3e, 0x3e, 0x3f, 0x3e, 0x3f, 0x3f, 0x3f, 0x3f, 0x3d, 0x17, 0x15, 0x17,
+                 0x35, 0x1c),
+    HTTP_NIBBLES(0x00, 0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                 0x00, 0x00),
+};
+
 #define HTTP_SSSE3 __attribute__((target("ssse3")))
 #define HTTP_AVX2 __attribute__((target("avx2")))
 
@@ -290,6 +328,11 @@ HTTP_SSSE3 static inline size_t http_scan_target_ssse3(const uint8_t *buf, size_
 HTTP_SSSE3 static inline size_t http_scan_token_ssse3(const uint8_t *buf, size_t pos, size_t end)
 {
     return http_scan_ssse3(buf, pos, end, &http_token_nibbles, http_tchar);
+}
+
+HTTP_SSSE3 static inline size_t http_scan_reg_name_ssse3(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_ssse3(buf, pos, end, &http_reg_name_nibbles, http_reg_name_char);
 }
 
 /* The same lookup on 32 bytes: VPSHUFB looks up within each 16-byte lane, so the tables
@@ -339,6 +382,11 @@ HTTP_AVX2 static inline size_t http_scan_token_avx2(const uint8_t *buf, size_t p
 {
     return http_scan_avx2(buf, pos, end, &http_token_nibbles, http_tchar);
 }
+
+HTTP_AVX2 static inline size_t http_scan_reg_name_avx2(const uint8_t *buf, size_t pos, size_t end)
+{
+    return http_scan_avx2(buf, pos, end, &http_reg_name_nibbles, http_reg_name_char);
+}
 #endif
 
 static inline size_t http_scan_value(const uint8_t *buf, size_t pos, size_t end)
@@ -365,6 +413,15 @@ static inline size_t http_scan_token(const uint8_t *buf, size_t pos, size_t end)
     return http_scan_token_sse2(buf, pos, end);
 #else
     return http_scan_token_plain(buf, pos, end);
+#endif
+}
+
+static inline size_t http_scan_reg_name(const uint8_t *buf, size_t pos, size_t end)
+{
+#ifdef HTTP_SCAN_SSE2
+    return http_scan_reg_name_sse2(buf, pos, end);
+#else
+    return http_scan_reg_name_plain(buf, pos, end);
 #endif
 }
 

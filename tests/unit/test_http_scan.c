@@ -50,7 +50,7 @@ struct scanner {
 #define AVX2(fn) NULL
 #endif
 
-enum { VALUE, TARGET, TOKEN };
+enum { VALUE, TARGET, TOKEN, REG_NAME };
 
 /* clang-format off */
 #define VARIANTS(class)                                                                       \
@@ -66,6 +66,7 @@ static const struct scanner scanners[] = {
     [VALUE] = {"value", http_value_char, http_scan_value, VARIANTS(value)},
     [TARGET] = {"target", http_target_char, http_scan_target, VARIANTS(target)},
     [TOKEN] = {"token", http_tchar, http_scan_token, VARIANTS(token)},
+    [REG_NAME] = {"reg-name", http_reg_name_char, http_scan_reg_name, VARIANTS(reg_name)},
 };
 
 /* Whether this CPU runs the variants of isa: the parser's answer (http_parse_isa.h), so a
@@ -213,13 +214,16 @@ static void test_classes(void **state)
     (void)state;
     static const char tchar[] = "!#$%&'*+-.^_`|~";
     static const char target_extra[] = "-._~!$&'()*+,;=:@/?";
+    static const char reg_name_extra[] = "-._~!$&'()*+,;=";
     for (unsigned c = 0; c < 256; c++) {
         bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         bool token = alnum || (c != 0 && strchr(tchar, (int)c) != NULL);
         bool target = alnum || (c != 0 && strchr(target_extra, (int)c) != NULL);
+        bool reg_name = alnum || (c != 0 && strchr(reg_name_extra, (int)c) != NULL);
         bool value = c == '\t' || (c >= 0x20 && c != 0x7f);
         assert_int_equal(http_tchar[c] != 0, token);
         assert_int_equal(http_target_char[c] != 0, target);
+        assert_int_equal(http_reg_name_char[c] != 0, reg_name);
         assert_int_equal(http_value_char[c] != 0, value);
     }
 }
