@@ -2,13 +2,16 @@
  * ph-bench-http: requests/s and MB/s of http_parse_request (each instruction-set build of
  * it, src/http/http_parse_isa.h) against libhttp-parser (Debian's nodejs/http-parser 2.9),
  * llhttp (Debian's node-llhttp sources, when CMake found them) and picohttpparser (built
- * from PH_PICO_DIR, plain and -msse4.2, when given) on the same request heads; and of
+ * from PH_PICO_DIR, plain and -msse4.2, when given) on the same request heads; of
+ * http_parse_response against the same parsers' response modes (libhttp-parser's and
+ * llhttp's HTTP_RESPONSE, phr_parse_response) on the same response heads; and of
  * http_decode_chunked against picohttpparser's phr_decode_chunked on the same bodies.
  *
  *     ph-bench-http [--parser NAME] [--seconds S] [--iters N] [--verbose] INPUT
  *     ph-bench-http --list INPUT        the parsers this build can run on INPUT
  *     ph-bench-http --isa               the build of ours that "ours" runs on this CPU
- *     INPUT: browser | minimal | corpus:DIR | chunked-small | chunked-large
+ *     INPUT: browser | minimal | corpus:DIR | response | corpus-response:DIR
+ *            | chunked-small | chunked-large
  *
  * Prints one line per parser, for ci/bench.sh to read:
  *
@@ -20,8 +23,8 @@
  * interleaved over several rounds, and reports medians (docs/bench.md).
  *
  * Exit status: 0, 1 when a built-in input is rejected by a parser (a parser bug), 64 on a
- * usage error or a parser this build lacks, 66 when a corpus yields no request head that
- * every parser accepts.
+ * usage error or a parser this build lacks, 66 when a corpus yields no head that every
+ * parser accepts.
  */
 #ifndef _GNU_SOURCE
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, scandir; CMake defines _GNU_SOURCE */
@@ -47,6 +50,9 @@
 int phr_sse42_parse_request(const char *buf, size_t len, const char **method, size_t *method_len,
                             const char **path, size_t *path_len, int *minor_version,
                             struct phr_header *headers, size_t *num_headers, size_t last_len);
+int phr_sse42_parse_response(const char *buf, size_t len, int *minor_version, int *status,
+                             const char **msg, size_t *msg_len, struct phr_header *headers,
+                             size_t *num_headers, size_t last_len);
 #endif
 
 #include "http/http.h"
@@ -88,7 +94,27 @@ static const char BROWSER_REQUEST[] =
 
 static const char MINIMAL_REQUEST[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 
+/*
+ * What nginx sends for a static page: its usual fields in its order, plus Cache-Control
+ * and Vary as a site's configuration adds them; 10 fields, CRLF line ends, 308 bytes.
+ * Short values, many of them dates and tokens: the fixed cost per field line dominates.
+ */
+static const char RESPONSE[] = "HTTP/1.1 200 OK\r\n"
+                               "Server: nginx/1.24.0\r\n"
+                               "Date: Sun, 06 Dec 2026 02:50:33 GMT\r\n"
+                               "Content-Type: text/html; charset=utf-8\r\n"
+                               "Content-Length: 15482\r\n"
+                               "Last-Modified: Tue, 01 Dec 2026 09:12:44 GMT\r\n"
+                               "Connection: keep-alive\r\n"
+                               "ETag: \"674c28ac-3c7a\"\r\n"
+                               "Cache-Control: max-age=3600\r\n"
+                               "Vary: Accept-Encoding\r\n"
+                               "Accept-Ranges: bytes\r\n"
+                               "\r\n";
+
 /* ---- inputs ---------------------------------------------------------------------------- */
+
+enum input_kind { REQUEST_HEAD, RESPONSE_HEAD, CHUNKED_BODY };
 
 /* One request head, in a buffer of exactly its length so a sanitizer build catches an
  * over-read by either parser. */
@@ -138,8 +164,10 @@ static void input_set_free(struct input_set *set)
 
 /*
  * The callbacks record what struct http_request holds: the URL and every field name and
- * value as pointer and length (the method http_parser keeps itself, as p.method). The whole
- * head is always in one buffer, so each element arrives in exactly one callback.
+ * value as pointer and length (the method http_parser keeps itself, as p.method); for a
+ * response, what struct http_response holds: the reason and the fields (the status is
+ * p.status_code). The whole head is always in one buffer, so each element arrives in
+ * exactly one callback.
  */
 struct hp_header {
     const char *name;
@@ -153,6 +181,8 @@ struct hp_request {
     size_t method_len;
     const char *url;
     size_t url_len;
+    const char *reason; /* responses */
+    size_t reason_len;
     struct hp_header headers[HTTP_MAX_HEADERS];
     size_t num_headers;
     bool headers_complete;
@@ -163,6 +193,14 @@ static int hp_on_url(http_parser *p, const char *at, size_t len)
     struct hp_request *r = p->data;
     r->url = at;
     r->url_len = len;
+    return 0;
+}
+
+static int hp_on_status(http_parser *p, const char *at, size_t len)
+{
+    struct hp_request *r = p->data;
+    r->reason = at;
+    r->reason_len = len;
     return 0;
 }
 
@@ -195,15 +233,18 @@ static int hp_on_headers_complete(http_parser *p)
 
 static const http_parser_settings hp_settings = {
     .on_url = hp_on_url,
+    .on_status = hp_on_status,
     .on_header_field = hp_on_header_field,
     .on_header_value = hp_on_header_value,
     .on_headers_complete = hp_on_headers_complete,
 };
 
-/* One request through libhttp-parser, set up afresh as a server does per request. */
-static size_t hp_parse(http_parser *p, struct hp_request *r, const uint8_t *buf, size_t len)
+/* One request (type HTTP_REQUEST) or response head (HTTP_RESPONSE) through libhttp-parser,
+ * set up afresh as a server or client does per message. */
+static size_t hp_parse(enum http_parser_type type, http_parser *p, struct hp_request *r,
+                       const uint8_t *buf, size_t len)
 {
-    http_parser_init(p, HTTP_REQUEST);
+    http_parser_init(p, type);
     p->data = r;
     r->num_headers = 0;
     r->headers_complete = false;
@@ -233,6 +274,26 @@ static int pico_parse(pico_parse_fn parse, struct pico_request *r, const uint8_t
     r->num_headers = HTTP_MAX_HEADERS;
     return parse((const char *)buf, len, &r->method, &r->method_len, &r->path, &r->path_len,
                  &r->minor_version, r->headers, &r->num_headers, 0);
+}
+
+typedef int (*pico_response_fn)(const char *buf, size_t len, int *minor_version, int *status,
+                                const char **msg, size_t *msg_len, struct phr_header *headers,
+                                size_t *num_headers, size_t last_len);
+
+/* What phr_parse_response hands back: status, reason and every field as spans. */
+struct pico_response {
+    const char *msg;
+    size_t msg_len, num_headers;
+    int minor_version, status;
+    struct phr_header headers[HTTP_MAX_HEADERS];
+};
+
+static int pico_parse_response(pico_response_fn parse, struct pico_response *r, const uint8_t *buf,
+                               size_t len)
+{
+    r->num_headers = HTTP_MAX_HEADERS;
+    return parse((const char *)buf, len, &r->minor_version, &r->status, &r->msg, &r->msg_len,
+                 r->headers, &r->num_headers, 0);
 }
 #endif
 
@@ -270,7 +331,7 @@ static bool all_accept(const uint8_t *buf, size_t len, char *why, size_t why_siz
             return false;
         }
     }
-    hp_parse(&p, &r, buf, len);
+    hp_parse(HTTP_REQUEST, &p, &r, buf, len);
     if (HTTP_PARSER_ERRNO(&p) != HPE_OK || !r.headers_complete) {
         snprintf(why, why_size, "http_parser: %s, head %s", http_errno_name(HTTP_PARSER_ERRNO(&p)),
                  r.headers_complete ? "complete" : "incomplete");
@@ -282,7 +343,7 @@ static bool all_accept(const uint8_t *buf, size_t len, char *why, size_t why_siz
         return false;
     }
     /* Without the last byte the head must still be open, or the two heads differ. */
-    hp_parse(&p, &r, buf, len - 1);
+    hp_parse(HTTP_REQUEST, &p, &r, buf, len - 1);
     if (r.headers_complete) {
         snprintf(why, why_size, "http_parser ends the head before byte %zu", len);
         return false;
@@ -328,12 +389,97 @@ static void check_pico_sse42(const struct input_set *set)
 }
 #endif
 
-static void add_builtin(struct input_set *set, const char *name, const char *text)
+/*
+ * The same for a response head: ours says PH_OK consuming all of it; http_parser completes
+ * the head on the last byte, not before; llhttp and picohttpparser end it at len; all see
+ * the same status and as many fields.
+ */
+static bool all_accept_response(const uint8_t *buf, size_t len, char *why, size_t why_size)
+{
+    static struct http_response res; /* 4 KiB of header slices: kept off the stack */
+    static struct hp_request r;
+    http_parser p;
+
+    enum ph_status st = http_parse_response(buf, len, NULL, &res);
+    if (st != PH_OK || res.consumed != len) {
+        snprintf(why, why_size, "ours: status=%s error=%s offset=%zu consumed=%zu of %zu",
+                 ph_status_name(st), http_error_name(res.error), res.error_offset, res.consumed,
+                 len);
+        return false;
+    }
+    hp_parse(HTTP_RESPONSE, &p, &r, buf, len);
+    if (HTTP_PARSER_ERRNO(&p) != HPE_OK || !r.headers_complete) {
+        snprintf(why, why_size, "http_parser: %s, head %s", http_errno_name(HTTP_PARSER_ERRNO(&p)),
+                 r.headers_complete ? "complete" : "incomplete");
+        return false;
+    }
+    if (r.num_headers != res.num_headers || p.status_code != res.status) {
+        snprintf(why, why_size, "ours %zu fields, status %d; http_parser %zu, %d", res.num_headers,
+                 res.status, r.num_headers, p.status_code);
+        return false;
+    }
+    hp_parse(HTTP_RESPONSE, &p, &r, buf, len - 1);
+    if (r.headers_complete) {
+        snprintf(why, why_size, "http_parser ends the head before byte %zu", len);
+        return false;
+    }
+#ifdef PH_BENCH_LLHTTP
+    struct ll_result lr;
+    bench_llhttp_parse_response(buf, len, &lr);
+    if (!lr.complete || lr.used != len || lr.num_fields != res.num_headers ||
+        lr.status != res.status) {
+        snprintf(why, why_size, "llhttp: %s, head %s at %zu of %zu, %zu fields, status %d",
+                 lr.error, lr.complete ? "complete" : "incomplete", lr.used, len, lr.num_fields,
+                 lr.status);
+        return false;
+    }
+#endif
+#ifdef PH_BENCH_PICO
+    static struct pico_response pr;
+    int n = pico_parse_response(phr_parse_response, &pr, buf, len);
+    if (n != (int)len || pr.num_headers != res.num_headers || pr.status != res.status) {
+        snprintf(why, why_size, "picohttpparser: returned %d of %zu, %zu fields, status %d", n, len,
+                 pr.num_headers, pr.status);
+        return false;
+    }
+#endif
+    return true;
+}
+
+static bool accepts(enum input_kind kind, const uint8_t *buf, size_t len, char *why,
+                    size_t why_size)
+{
+    return kind == RESPONSE_HEAD ? all_accept_response(buf, len, why, why_size)
+                                 : all_accept(buf, len, why, why_size);
+}
+
+#ifdef PH_BENCH_PICO
+/* The same for responses: pico-sse42's runs are held to pico's result on every head. */
+static void check_pico_sse42_response(const struct input_set *set)
+{
+    static struct pico_response a, b;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct input *in = &set->items[i];
+        int na = pico_parse_response(phr_parse_response, &a, in->buf, in->len);
+        int nb = pico_parse_response(phr_sse42_parse_response, &b, in->buf, in->len);
+        if (na != nb || a.num_headers != b.num_headers || a.status != b.status) {
+            fprintf(stderr,
+                    "ph-bench-http: picohttpparser -msse4.2 differs from its plain build "
+                    "on response %zu\n",
+                    i);
+            exit(1);
+        }
+    }
+}
+#endif
+
+static void add_builtin(struct input_set *set, enum input_kind kind, const char *name,
+                        const char *text)
 {
     char why[256];
     size_t len = strlen(text);
 
-    if (!all_accept((const uint8_t *)text, len, why, sizeof(why))) {
+    if (!accepts(kind, (const uint8_t *)text, len, why, sizeof(why))) {
         fprintf(stderr, "ph-bench-http: built-in input %s not accepted: %s\n", name, why);
         exit(1);
     }
@@ -357,14 +503,16 @@ static long read_prefix(const char *path, uint8_t *buf, size_t cap)
 }
 
 /*
- * Every regular file in dir, in name order, trimmed to its first request head; files whose
- * first request is not a head every parser accepts are skipped. A head never exceeds
- * HTTP_MAX_HEAD_SIZE, so reading that much of a file is enough to decide.
+ * Every regular file in dir, in name order, trimmed to its first request (or, for
+ * RESPONSE_HEAD, response) head; files whose first head is not one every parser accepts
+ * are skipped. A head never exceeds HTTP_MAX_HEAD_SIZE, so reading that much of a file is
+ * enough to decide.
  */
-static void add_corpus(struct input_set *set, const char *dir, bool verbose)
+static void add_corpus(struct input_set *set, enum input_kind kind, const char *dir, bool verbose)
 {
-    static uint8_t buf[HTTP_MAX_HEAD_SIZE];
+    static uint8_t buf[1 + HTTP_MAX_HEAD_SIZE]; /* 1: a response corpus file's flag byte */
     static struct http_request req;
+    static struct http_response res;
     struct dirent **names;
     char path[4096];
     char why[256];
@@ -387,16 +535,32 @@ static void add_corpus(struct input_set *set, const char *dir, bool verbose)
             continue;
         }
         /* Trim to the head ours finds; all_accept then holds the others to the same end. */
+        const uint8_t *head = buf;
         size_t len = (size_t)n;
-        if (http_parse_request(buf, len, &req) == PH_OK)
+        if (kind == RESPONSE_HEAD) {
+            /* The fuzz target's flag byte (harness/fuzz_http_response.c): 0 or 1, an answer
+             * to GET or HEAD parsed strictly; a head reads the same for either. CONNECT and
+             * allow_bare_lf are not what the rows here do. */
+            if (len == 0 || (buf[0] & ~1) != 0) {
+                if (verbose)
+                    fprintf(stderr, "skip %s: flag byte %d\n", path, len ? buf[0] : -1);
+                set->skipped++;
+                continue;
+            }
+            head++;
+            len--;
+            if (http_parse_response(head, len, NULL, &res) == PH_OK)
+                len = res.consumed;
+        } else if (http_parse_request(head, len, &req) == PH_OK) {
             len = req.consumed;
-        if (!all_accept(buf, len, why, sizeof(why))) {
+        }
+        if (!accepts(kind, head, len, why, sizeof(why))) {
             if (verbose)
                 fprintf(stderr, "skip %s: %s\n", path, why);
             set->skipped++;
             continue;
         }
-        input_set_add(set, buf, len);
+        input_set_add(set, head, len);
     }
     free(names);
 }
@@ -489,7 +653,7 @@ static void run_http_parser(const struct input_set *set, uint64_t iters)
 
     for (uint64_t i = 0; i < iters; i++) {
         const struct input *in = &set->items[k];
-        size_t n = hp_parse(&p, &r, in->buf, in->len);
+        size_t n = hp_parse(HTTP_REQUEST, &p, &r, in->buf, in->len);
         sink += n + r.num_headers + p.method + HTTP_PARSER_ERRNO(&p);
         clobber_memory();
         if (++k == set->n)
@@ -497,7 +661,54 @@ static void run_http_parser(const struct input_set *set, uint64_t iters)
     }
 }
 
+/* The response rows: the same loops over response heads. */
+static void run_ours_response(const struct input_set *set, uint64_t iters)
+{
+    static struct http_response res;
+    size_t k = 0;
+
+    for (uint64_t i = 0; i < iters; i++) {
+        const struct input *in = &set->items[k];
+        enum ph_status st = http_parse_response(in->buf, in->len, NULL, &res);
+        sink += (uint64_t)st + res.consumed + res.num_headers + (uint64_t)res.status;
+        clobber_memory();
+        if (++k == set->n)
+            k = 0;
+    }
+}
+
+static void run_http_parser_response(const struct input_set *set, uint64_t iters)
+{
+    static struct hp_request r;
+    http_parser p;
+    size_t k = 0;
+
+    for (uint64_t i = 0; i < iters; i++) {
+        const struct input *in = &set->items[k];
+        size_t n = hp_parse(HTTP_RESPONSE, &p, &r, in->buf, in->len);
+        sink += n + r.num_headers + p.status_code + HTTP_PARSER_ERRNO(&p);
+        clobber_memory();
+        if (++k == set->n)
+            k = 0;
+    }
+}
+
 #ifdef PH_BENCH_LLHTTP
+static void run_llhttp_response(const struct input_set *set, uint64_t iters)
+{
+    struct ll_result r;
+    size_t k = 0;
+
+    for (uint64_t i = 0; i < iters; i++) {
+        const struct input *in = &set->items[k];
+        bench_llhttp_parse_response(in->buf, in->len, &r);
+        sink += r.used + r.num_fields + (uint64_t)r.status;
+        clobber_memory();
+        if (++k == set->n)
+            k = 0;
+    }
+}
+
 static void run_llhttp(const struct input_set *set, uint64_t iters)
 {
     struct ll_result r;
@@ -538,6 +749,32 @@ static void run_pico(const struct input_set *set, uint64_t iters)
 static void run_pico_sse42(const struct input_set *set, uint64_t iters)
 {
     run_pico_with(phr_sse42_parse_request, set, iters);
+}
+
+static void run_pico_response_with(pico_response_fn parse, const struct input_set *set,
+                                   uint64_t iters)
+{
+    static struct pico_response r;
+    size_t k = 0;
+
+    for (uint64_t i = 0; i < iters; i++) {
+        const struct input *in = &set->items[k];
+        int n = pico_parse_response(parse, &r, in->buf, in->len);
+        sink += (uint64_t)n + r.num_headers + (uint64_t)r.status;
+        clobber_memory();
+        if (++k == set->n)
+            k = 0;
+    }
+}
+
+static void run_pico_response(const struct input_set *set, uint64_t iters)
+{
+    run_pico_response_with(phr_parse_response, set, iters);
+}
+
+static void run_pico_sse42_response(const struct input_set *set, uint64_t iters)
+{
+    run_pico_response_with(phr_sse42_parse_response, set, iters);
 }
 #endif
 
@@ -668,8 +905,6 @@ static void measure(const char *parser, run_fn run, const char *input_name,
 
 /* ---- the contenders ------------------------------------------------------------------------- */
 
-enum input_kind { REQUEST_HEAD, CHUNKED_BODY };
-
 /* One row of the benchmark: a parser of one kind of input. isa names a build of ours. */
 struct contender {
     const char *name;
@@ -692,6 +927,16 @@ static const struct contender contenders[] = {
 #ifdef PH_BENCH_PICO
     {"pico", REQUEST_HEAD, run_pico, -1},
     {"pico-sse42", REQUEST_HEAD, run_pico_sse42, -1},
+#endif
+    /* response heads */
+    {"ours", RESPONSE_HEAD, run_ours_response, -1},
+    {"http_parser", RESPONSE_HEAD, run_http_parser_response, -1},
+#ifdef PH_BENCH_LLHTTP
+    {"llhttp", RESPONSE_HEAD, run_llhttp_response, -1},
+#endif
+#ifdef PH_BENCH_PICO
+    {"pico", RESPONSE_HEAD, run_pico_response, -1},
+    {"pico-sse42", RESPONSE_HEAD, run_pico_sse42_response, -1},
 #endif
     /* chunked bodies */
     {"memcpy", CHUNKED_BODY, run_memcpy, -1},
@@ -716,7 +961,11 @@ static bool runnable(const struct contender *c)
 
 static enum input_kind kind_of(const char *input)
 {
-    return strncmp(input, "chunked-", 8) == 0 ? CHUNKED_BODY : REQUEST_HEAD;
+    if (strncmp(input, "chunked-", 8) == 0)
+        return CHUNKED_BODY;
+    if (strcmp(input, "response") == 0 || strncmp(input, "corpus-response:", 16) == 0)
+        return RESPONSE_HEAD;
+    return REQUEST_HEAD;
 }
 
 /* ---- main ------------------------------------------------------------------------------- */
@@ -727,7 +976,9 @@ static void usage(void)
             "usage: ph-bench-http [--parser NAME|all] [--seconds S] [--iters N] [--verbose] INPUT\n"
             "       ph-bench-http --list INPUT\n"
             "       ph-bench-http --isa    (the build of ours http_parse_request runs here)\n"
-            "  INPUT: browser | minimal | corpus:DIR | chunked-small | chunked-large\n"
+            "  INPUT: browser | minimal | corpus:DIR            (request heads)\n"
+            "         response | corpus-response:DIR            (response heads)\n"
+            "         chunked-small | chunked-large             (chunked bodies)\n"
             "  --parser NAME  one parser (--list shows this build's), or all (default)\n"
             "  --seconds S  target length of one timed run (default %.1f)\n"
             "  --iters N    fixed iteration count instead of calibrating (for callgrind)\n"
@@ -801,19 +1052,23 @@ int main(int argc, char **argv)
 
     struct input_set set = {0};
     if (strcmp(input, "browser") == 0) {
-        add_builtin(&set, input, BROWSER_REQUEST);
+        add_builtin(&set, kind, input, BROWSER_REQUEST);
     } else if (strcmp(input, "minimal") == 0) {
-        add_builtin(&set, input, MINIMAL_REQUEST);
+        add_builtin(&set, kind, input, MINIMAL_REQUEST);
+    } else if (strcmp(input, "response") == 0) {
+        add_builtin(&set, kind, input, RESPONSE);
     } else if (strcmp(input, "chunked-small") == 0 || strcmp(input, "chunked-large") == 0) {
         add_chunked(&set, strcmp(input, "chunked-large") == 0);
         check_chunked(&set.items[0], input);
-    } else if (strncmp(input, "corpus:", 7) == 0 && input[7] != '\0') {
-        add_corpus(&set, input + 7, verbose);
+    } else if ((strncmp(input, "corpus:", 7) == 0 && input[7] != '\0') ||
+               (strncmp(input, "corpus-response:", 16) == 0 && input[16] != '\0')) {
+        const char *dir = strchr(input, ':') + 1;
+        add_corpus(&set, kind, dir, verbose);
         if (set.n == 0) {
             fprintf(stderr,
-                    "ph-bench-http: %s: no file holds a request head every parser accepts "
+                    "ph-bench-http: %s: no file holds a %s head every parser accepts "
                     "(%zu skipped)\n",
-                    input + 7, set.skipped);
+                    dir, kind == RESPONSE_HEAD ? "response" : "request", set.skipped);
             return EXIT_NOINPUT;
         }
     } else {
@@ -825,6 +1080,8 @@ int main(int argc, char **argv)
 #ifdef PH_BENCH_PICO
         if (c->run == run_pico_sse42)
             check_pico_sse42(&set);
+        if (c->run == run_pico_sse42_response)
+            check_pico_sse42_response(&set);
 #endif
         ours_parse =
             c->isa >= 0 ? http_parse_request_for((enum http_isa)c->isa) : http_parse_request;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# ci/bench.sh http [--rounds N] [--no-callgrind]: http_parse_request (every build) and
-# http_decode_chunked vs libhttp-parser, llhttp and, with PICO_DIR=checkout,
-# picohttpparser, on built-in inputs and corpus/http_request: the median req/s and MB/s of
-# N interleaved rounds (default 5, at least 3) and instructions per request (callgrind).
+# ci/bench.sh http [--rounds N] [--no-callgrind]: http_parse_request (every build),
+# http_parse_response and http_decode_chunked vs libhttp-parser, llhttp and, with
+# PICO_DIR=checkout, picohttpparser, on built-in inputs, corpus/http_request and
+# corpus/http_response: the median req/s (responses/s, bodies/s) and MB/s of N interleaved
+# rounds (default 5, at least 3) and instructions per request (callgrind).
 # docs/bench.md says what each input is and how numbers are made; ci/benchstat.py does
 # the arithmetic.
 #
@@ -19,7 +20,8 @@ CALLGRIND=1 # instructions per request by default; --no-callgrind skips them
 
 # build/bench only, never into the tree); without it they are skipped, and the table says so.
 PICO_DIR=${PICO_DIR:-}
-HTTP_INPUTS=(browser minimal corpus:corpus/http_request chunked-small chunked-large)
+HTTP_INPUTS=(browser minimal corpus:corpus/http_request response
+    corpus-response:corpus/http_response chunked-small chunked-large)
 
 bench_http() {
     if [ -n "$PICO_DIR" ] && [ ! -f "$PICO_DIR/picohttpparser.c" ]; then
@@ -52,7 +54,7 @@ bench_http() {
                 rc=0
                 line=$("$bin" --parser "$parser" "$input") || rc=$?
                 if [ "$rc" -eq 66 ]; then
-                    note[$input]="no request head every parser accepts"
+                    note[$input]="no head every parser accepts"
                     break
                 elif [ "$rc" -ne 0 ]; then
                     echo "bench: ph-bench-http --parser $parser $input failed (exit $rc)" >&2
@@ -62,7 +64,7 @@ bench_http() {
                 mapfile -t v < <(ph_stat field req_per_s mb_per_s inputs skipped <<<" $line")
                 rps[$input:$parser]+="${v[0]}"$'\n'
                 mbs[$input:$parser]+="${v[1]}"$'\n'
-                if [[ $input == corpus:* ]]; then
+                if [[ $input == corpus:* || $input == corpus-response:* ]]; then
                     note[$input]="${v[2]} heads every parser accepts, ${v[3]} files skipped"
                 fi
             done
@@ -103,6 +105,7 @@ bench_http() {
     done
     echo
     http_targets med
+    http_response_ratios med
     echo "raw lines: $raw"
 }
 
@@ -122,6 +125,24 @@ http_targets() {
     http_target "chunked-large: ours vs pico" "${m[chunked-large:ours]}" "${m[chunked-large:pico]}"
 }
 
+# Issue #15 sets no target for responses: ours's ratio to pico-sse42 and llhttp on the
+# built-in response is printed, not judged.
+http_response_ratios() {
+    local -n rm=$1
+    [ -z "${rm[response:ours]:-}" ] && return
+    http_ratio "response: ours vs pico-sse42" "${rm[response:ours]}" "${rm[response:pico-sse42]:-}"
+    http_ratio "response: ours vs llhttp" "${rm[response:ours]}" "${rm[response:llhttp]:-}"
+}
+
+http_ratio() {
+    local what=$1 ours=$2 theirs=$3
+    if [ -z "$theirs" ]; then
+        echo "ratio $what: not measured"
+        return
+    fi
+    printf 'ratio %s: %sx (no target)\n' "$what" "$(ph_stat ratio "$ours" "$theirs")"
+}
+
 http_target() {
     local what=$1 ours=$2 theirs=$3 verdict="NOT met"
     if [ -z "$theirs" ]; then
@@ -132,8 +153,8 @@ http_target() {
     printf 'target %s: %sx, %s\n' "$what" "$(ph_stat ratio "$ours" "$theirs")" "$verdict"
 }
 
-# Instructions per request (or per body) of every parser on every built-in input, which
-# unlike time do not move with the machine's load. Two iteration counts, so start-up and
+# Instructions per request (or response, or body) of every parser on every built-in input,
+# which unlike time do not move with the machine's load. Two iteration counts, so start-up and
 # the input checks cancel out of the difference. Fills the associative array named $2.
 http_instructions() {
     local bin=$1 input parser lo hi n1 n2 count
@@ -142,7 +163,7 @@ http_instructions() {
         echo "bench: instruction counts need valgrind (apt-get install valgrind); skipped" >&2
         return
     fi
-    for input in browser minimal chunked-small chunked-large; do
+    for input in browser minimal response chunked-small chunked-large; do
         n1=2000 n2=4000
         [[ $input == chunked-* ]] && n1=100 n2=200
         for parser in $("$bin" --list "$input"); do
