@@ -110,7 +110,8 @@ struct chao_frame {
     uint16_t seq; /* a reply echoes its request's */
 
     struct ph_slice body;    /* bare: everything after the magic */
-    struct ph_slice padding; /* native: bytes after the body (NICs pad to 60 bytes) */
+    struct ph_slice padding; /* native: bytes after the body (NICs pad to 60 bytes);
+                                {NULL, 0} when there are none, and on every reject */
 
     size_t consumed; /* PH_OK: the whole frame */
     enum chao_error error;

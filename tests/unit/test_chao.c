@@ -195,6 +195,8 @@ static const struct frame_row bare_rows[] = {
      .no_ethernet = true, BODY("hi")},
     {"bare: 13 bytes", IN("CHAO123456789"), .framing = CHAO_FRAMING_BARE, .no_ethernet = true,
      BODY("123456789")},
+    {"bare: 14 bytes have an Ethernet header", IN("CHAO1234567890"), .framing = CHAO_FRAMING_BARE,
+     .dst = "CHAO12", .src = "345678", .ethertype = 0x3930, BODY("1234567890")},
     {"bare: padding is part of the message", IN("CHAOhi there\0\0\0"), .framing = CHAO_FRAMING_BARE,
      .dst = "CHAOhi", .src = " there", .ethertype = 0, BODY("hi there\0\0\0")},
     /* the message's bytes 8-9 read as a TPID: the Ethernet parse fails, the magic holds */
@@ -292,7 +294,8 @@ static int check_link(const struct frame_row *r, const struct chao_frame *f)
         bad += row_fail(r->label, "ethertype: got 0x%04x, want 0x%04x", f->ethertype, ethertype);
     if (f->num_vlan != r->num_vlan)
         return bad + row_fail(r->label, "num_vlan: got %zu, want %zu", f->num_vlan, r->num_vlan);
-    for (size_t i = 0; i < r->num_vlan; i++) {
+    for (size_t i = 0; i < CHAO_MAX_VLAN_TAGS; i++) {
+        /* past num_vlan, the w side is the row's zeros: unused slots stay reset */
         const struct chao_vlan_tag *g = &f->vlan[i], *w = &r->vlan[i];
         if (g->tpid != w->tpid || g->pcp != w->pcp || g->dei != w->dei || g->vid != w->vid)
             bad += row_fail(r->label, "vlan[%zu]: got %04x/%u/%d/%u, want %04x/%u/%d/%u", i,
@@ -328,6 +331,8 @@ static int check_accept(const struct frame_row *r, const struct chao_frame *f, c
         bad += row_fail(r->label, "padding: got %zu, want %zu", f->padding.len, r->padding);
     if (f->padding.len && f->padding.ptr != f->body.ptr + f->body.len)
         bad += row_fail(r->label, "padding does not follow the body");
+    if (f->padding.len == 0 && f->padding.ptr != NULL)
+        bad += row_fail(r->label, "no padding, but padding.ptr is not NULL");
     if (f->consumed != r->len)
         bad += row_fail(r->label, "consumed: got %zu, want %zu", f->consumed, r->len);
     return bad;
@@ -346,6 +351,8 @@ static int check_row(const struct frame_row *r)
                         chao_error_name(r->error));
     else if (want == PH_REJECT && f.error_offset != r->at)
         bad += row_fail(r->label, "error_offset: got %zu, want %zu", f.error_offset, r->at);
+    else if (want == PH_REJECT && (f.padding.ptr != NULL || f.padding.len != 0))
+        bad += row_fail(r->label, "padding is not reset on a reject"); /* chao.h */
     else if (want == PH_OK)
         bad += check_accept(r, &f, buf);
     guard_buf_free(buf, r->len);
@@ -591,6 +598,14 @@ static const struct encode_row encode_rows[] = {
      CHAO_ERR_VLAN_ID_RESERVED, 18},
     {"encode: body of 65536 bytes",
      {NATIVE_REQ, .body = {(const uint8_t *)"", CHAO_MAX_BODY + 1}}, CHAO_ERR_BODY_TOO_LARGE, 22},
+    /* a datagram's header starts at 0: offsets as in chao_decode_datagram */
+    {"encode: datagram version 2", {.framing = CHAO_FRAMING_DATAGRAM, .version = 2, REQUEST},
+     CHAO_ERR_UNKNOWN_VERSION, 4},
+    {"encode: datagram type 0", {.framing = CHAO_FRAMING_DATAGRAM, V1}, CHAO_ERR_UNKNOWN_TYPE, 5},
+    {"encode: datagram body of 65536 bytes",
+     {.framing = CHAO_FRAMING_DATAGRAM, V1, REQUEST,
+      .body = {(const uint8_t *)"", CHAO_MAX_BODY + 1}},
+     CHAO_ERR_BODY_TOO_LARGE, 8},
     {"encode: datagram with padding",
      {.framing = CHAO_FRAMING_DATAGRAM, V1, .type = CHAO_TYPE_REPLY, .padding = {NULL, 1}},
      CHAO_ERR_TRAILING_BYTES, 10},
@@ -666,6 +681,51 @@ static void test_encode_request_bytes(void **state)
     assert_memory_equal(out, "CHAO\x01\x01\x01\x02\x00\x01x", 11);
 }
 
+/* chao_frame_request's fields, with addresses and tags read from guard-page buffers of
+ * exactly their size (an over-read faults); more vids than tags keeps the first two. */
+static void test_frame_request_fields(void **state)
+{
+    (void)state;
+    static const uint16_t vid_list[3] = {10, 20, 30};
+    uint8_t *dst = guard_buf_new(DST, CHAO_MAC_LEN);
+    uint8_t *src = guard_buf_new(SRC, CHAO_MAC_LEN);
+    for (size_t n = 0; n <= 3; n++) {
+        uint16_t *vids = (uint16_t *)(void *)guard_buf_new(vid_list, n * sizeof(uint16_t));
+        struct chao_frame f;
+        memset(&f, 0xa5, sizeof(f));
+        chao_frame_request(&f, CHAO_FRAMING_NATIVE, dst, src, n ? vids : NULL, n, 0x0203,
+                           (struct ph_slice){(const uint8_t *)"b", 1});
+        assert_int_equal(f.framing, CHAO_FRAMING_NATIVE);
+        assert_true(f.has_ethernet);
+        assert_int_equal(f.ethertype, CHAO_ETHERTYPE);
+        assert_memory_equal(f.dst, DST, CHAO_MAC_LEN);
+        assert_memory_equal(f.src, SRC, CHAO_MAC_LEN);
+        assert_int_equal(f.version, CHAO_VERSION);
+        assert_int_equal(f.type, CHAO_TYPE_REQUEST);
+        assert_int_equal(f.seq, 0x0203);
+        assert_int_equal(f.num_vlan, n);
+        for (size_t i = 0; i < CHAO_MAX_VLAN_TAGS; i++) {
+            uint16_t tpid = i >= n ? 0 : n == 2 && i == 0 ? CHAO_TPID_STAG : CHAO_TPID_CTAG;
+            assert_int_equal(f.vlan[i].tpid, tpid);
+            assert_int_equal(f.vlan[i].vid, i < n ? vid_list[i] : 0);
+            assert_int_equal(f.vlan[i].pcp, 0);
+            assert_false(f.vlan[i].dei);
+        }
+        assert_null(f.padding.ptr);
+        assert_int_equal(f.padding.len, 0);
+        assert_int_equal(f.consumed, 0);
+        assert_int_equal(f.error, CHAO_ERR_NONE);
+        guard_buf_free((uint8_t *)vids, n * sizeof(uint16_t));
+    }
+    guard_buf_free(dst, CHAO_MAC_LEN);
+    guard_buf_free(src, CHAO_MAC_LEN);
+    /* a frame with no framing takes no bytes */
+    struct chao_frame none = {.framing = CHAO_FRAMING_NONE, .body = {NULL, 5}};
+    assert_int_equal(chao_frame_size(&none), 0);
+    none.framing = (enum chao_framing)9;
+    assert_int_equal(chao_frame_size(&none), 0);
+}
+
 /* ---- what the server answers (chao_answer) --------------------------------------------------- */
 
 static const uint8_t self_mac[CHAO_MAC_LEN] = {2, 0, 0, 0, 0, 2}; /* DST */
@@ -707,7 +767,11 @@ static const struct answer_row answer_rows[] = {
     {"silent: reply", IN(ETH ETYPE HDR(REPLY, SEQ0, LEN("\x00")))},
     {"silent: error", IN(ETH ETYPE HDR(ERR, SEQ0, LEN("\x00")))},
     {"silent: udp reply", IN(HDR(REPLY, SEQ0, LEN("\x00"))), .datagram = true},
+    {"answer: multicast request (I/G bit only)",
+     IN("\x01\x00\x5e\x00\x00\x01" SRC ETYPE HDR(REQ, "\x00\x02", LEN("\x00"))),
+     ANSWER(NATIVE, CHAO_TYPE_REPLY, 2, "")},
     {"silent: our own frame", IN(SRC DST ETYPE HDR(REQ, SEQ0, LEN("\x00")))},
+    {"silent: our own broadcast", IN(BCAST DST ETYPE HDR(REQ, SEQ0, LEN("\x00")))},
     {"silent: unicast to another host",
      IN("\x02\x00\x00\x00\x00\x03" SRC ETYPE HDR(REQ, SEQ0, LEN("\x00")))},
     {"silent: not CHAO", IN(ETH "\x08\x00" "\x45\x00\x00\x14")},
@@ -719,6 +783,32 @@ static const struct answer_row answer_rows[] = {
 };
 /* clang-format on */
 
+/* The link fields of an answer: a native one goes from self back to the sender, with the
+ * Ethernet header set as a decoded frame has it; the others have none. */
+static int check_answer_link(const char *label, const struct chao_frame *in,
+                             const struct chao_frame *out)
+{
+    static const struct chao_vlan_tag no_tags[CHAO_MAX_VLAN_TAGS];
+    static const uint8_t no_mac[CHAO_MAC_LEN];
+    bool native = out->framing == CHAO_FRAMING_NATIVE;
+    int bad = 0;
+    if (out->has_ethernet != native || out->ethertype != (native ? CHAO_ETHERTYPE : 0))
+        bad +=
+            row_fail(label, "has_ethernet %d, ethertype 0x%04x", out->has_ethernet, out->ethertype);
+    if (out->version != (out->framing == CHAO_FRAMING_BARE ? 0 : CHAO_VERSION))
+        bad += row_fail(label, "version %u", out->version);
+    if (memcmp(out->dst, native ? in->src : no_mac, CHAO_MAC_LEN) != 0 ||
+        memcmp(out->src, native ? self_mac : no_mac, CHAO_MAC_LEN) != 0)
+        bad += row_fail(label, "answer addresses");
+    if (out->num_vlan != (native ? in->num_vlan : 0) ||
+        memcmp(out->vlan, native ? in->vlan : no_tags, sizeof(out->vlan)) != 0)
+        bad += row_fail(label, "answer tags");
+    if (out->padding.ptr != NULL || out->padding.len != 0 || out->consumed != 0 ||
+        out->error != CHAO_ERR_NONE || out->error_offset != 0)
+        bad += row_fail(label, "answer has padding, consumed or error fields");
+    return bad;
+}
+
 static void test_answer(void **state)
 {
     (void)state;
@@ -726,10 +816,11 @@ static void test_answer(void **state)
     for (size_t i = 0; i < NROWS(answer_rows); i++) {
         const struct answer_row *r = &answer_rows[i];
         uint8_t *buf = guard_buf_new(r->in, r->len);
+        uint8_t *self = guard_buf_new(self_mac, CHAO_MAC_LEN);
         struct chao_frame in, out;
         enum ph_status st = r->datagram ? chao_decode_datagram(buf, r->len, &in)
                                         : chao_decode_frame(buf, r->len, &in);
-        bool answers = chao_answer(st, &in, self_mac, &out);
+        bool answers = chao_answer(st, &in, self, &out);
         if (answers != r->answers) {
             fprintf(stderr, "  FAIL [%s] answers: got %d\n", r->label, answers);
             bad++;
@@ -740,12 +831,7 @@ static void test_answer(void **state)
                 fprintf(stderr, "  FAIL [%s] answer differs\n", r->label);
                 bad++;
             }
-            if (out.framing == CHAO_FRAMING_NATIVE &&
-                (memcmp(out.dst, in.src, CHAO_MAC_LEN) != 0 ||
-                 memcmp(out.src, self_mac, CHAO_MAC_LEN) != 0)) {
-                fprintf(stderr, "  FAIL [%s] answer addresses\n", r->label);
-                bad++;
-            }
+            bad += check_answer_link(r->label, &in, &out);
             uint8_t wire[256];
             struct chao_encode_result res;
             if (chao_encode_frame(&out, wire, sizeof(wire), &res) != PH_OK) {
@@ -754,9 +840,41 @@ static void test_answer(void **state)
                 bad++;
             }
         }
+        guard_buf_free(self, CHAO_MAC_LEN);
         guard_buf_free(buf, r->len);
     }
     assert_int_equal(bad, 0);
+}
+
+/* Frames the decoder never makes, put to chao_answer directly: it answers only what
+ * chao.h lists, and stays silent for "anything else". */
+static void test_answer_other_frames(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *label;
+        enum ph_status st;
+        enum chao_framing framing;
+        enum chao_error error;
+    } rows[] = {
+        {"no framing, OK", PH_OK, CHAO_FRAMING_NONE, CHAO_ERR_NONE},
+        {"framing out of range, OK", PH_OK, (enum chao_framing)9, CHAO_ERR_NONE},
+        {"no framing, a reject that would deserve an error", PH_REJECT, CHAO_FRAMING_NONE,
+         CHAO_ERR_UNKNOWN_TYPE},
+        {"bare, rejected", PH_REJECT, CHAO_FRAMING_BARE, CHAO_ERR_TOO_SHORT},
+    };
+    for (size_t i = 0; i < NROWS(rows); i++) {
+        struct chao_frame in, out;
+        memset(&in, 0, sizeof(in));
+        in.framing = rows[i].framing;
+        in.version = CHAO_VERSION;
+        in.type = CHAO_TYPE_REQUEST;
+        in.error = rows[i].error;
+        memcpy(in.dst, self_mac, CHAO_MAC_LEN);
+        in.src[0] = 2;
+        if (chao_answer(rows[i].st, &in, self_mac, &out))
+            fail_msg("%s: answered", rows[i].label);
+    }
 }
 
 /* A reply goes back on the VLANs the request came by. */
@@ -799,6 +917,36 @@ static void test_limiter(void **state)
     for (uint64_t ms = 0; ms < 1000; ms++)
         allowed += chao_limiter_allow(&lim, ms);
     assert_int_equal(allowed, 10);
+
+    /* rate 1, burst 1: one token, the next one a whole second later */
+    chao_limiter_init(&lim, 1, 1, 0);
+    assert_true(chao_limiter_allow(&lim, 0));
+    assert_false(chao_limiter_allow(&lim, 0));
+    assert_false(chao_limiter_allow(&lim, 999));
+    assert_true(chao_limiter_allow(&lim, 1000));
+    assert_false(chao_limiter_allow(&lim, 1000));
+    assert_false(chao_limiter_allow(&lim, 1999));
+    assert_true(chao_limiter_allow(&lim, 1000000)); /* idle: still one token, not more */
+    assert_false(chao_limiter_allow(&lim, 1000000));
+    /* rate 0: the burst and then nothing, however long it waits */
+    chao_limiter_init(&lim, 0, 2, 0);
+    assert_true(chao_limiter_allow(&lim, 0));
+    assert_true(chao_limiter_allow(&lim, 0));
+    assert_false(chao_limiter_allow(&lim, 0));
+    assert_false(chao_limiter_allow(&lim, UINT64_MAX));
+    /* a 2^63 ms clock: elapsed x rate would wrap, the refill must not */
+    chao_limiter_init(&lim, CHAO_REPLY_RATE, CHAO_REPLY_BURST, 0);
+    for (int i = 0; i < CHAO_REPLY_BURST; i++)
+        assert_true(chao_limiter_allow(&lim, 0));
+    allowed = 0;
+    for (int i = 0; i < 1000; i++)
+        allowed += chao_limiter_allow(&lim, UINT64_C(1) << 63);
+    assert_int_equal(allowed, CHAO_REPLY_BURST);
+    chao_limiter_init(&lim, 3, 1, UINT64_C(1) << 63);
+    assert_true(chao_limiter_allow(&lim, UINT64_C(1) << 63));
+    assert_false(chao_limiter_allow(&lim, (UINT64_C(1) << 63) + 333));
+    assert_true(chao_limiter_allow(&lim, (UINT64_C(1) << 63) + 334));
+    assert_true(chao_limiter_allow(&lim, UINT64_MAX));
 }
 
 /* ---- chao_strerror, chao_error_name ------------------------------------------------------- */
@@ -850,7 +998,9 @@ int main(void)
         cmocka_unit_test(test_outputs_reset),
         cmocka_unit_test(test_encode_rules),
         cmocka_unit_test(test_encode_request_bytes),
+        cmocka_unit_test(test_frame_request_fields),
         cmocka_unit_test(test_answer),
+        cmocka_unit_test(test_answer_other_frames),
         cmocka_unit_test(test_answer_keeps_vlans),
         cmocka_unit_test(test_limiter),
         cmocka_unit_test(test_error_table),

@@ -99,6 +99,17 @@ static void test_decide(void **state)
     }
 }
 
+/* A reject's decision names no case (its seq aside) and consumed nothing. */
+static void assert_no_case(const struct store_decision *d)
+{
+    assert_int_equal(d->c.kind, STORE_KIND_QUEUE);
+    assert_null(d->c.target.ptr);
+    assert_int_equal(d->c.target.len, 0);
+    assert_null(d->c.data.ptr);
+    assert_int_equal(d->c.data.len, 0);
+    assert_int_equal(d->consumed, 0);
+}
+
 static void test_raw_mode_queues_nothing(void **state)
 {
     (void)state;
@@ -114,9 +125,13 @@ static void test_raw_mode_queues_nothing(void **state)
     store_session_decide(&s, &c, &d.c, &f, &v);
     assert_int_equal(v.verdict, STORE_STORED);
     assert_int_equal(store_session_receive(&s, &c, (const uint8_t *)"", 0, 0, &d), PH_REJECT);
+    memset(&d, 0xa5, sizeof(d));
     assert_int_equal(store_session_receive(&s, &c, (const uint8_t *)"x", 1, 1 << 20, &d),
                      PH_REJECT);
     assert_int_equal(d.error, STORE_ERR_CASE_TOO_LARGE);
+    assert_int_equal(d.error_offset, 0);
+    assert_int_equal(d.c.seq, 0);
+    assert_no_case(&d);
     assert_int_equal(c.count, 0);
     assert_int_equal(s.st.rejected, 2);
 }
@@ -159,6 +174,7 @@ static void test_receive(void **state)
         setup_pair(&s, &c, &config);
         uint8_t *buf = guard_buf_new(pkt, kept);
         struct store_decision d;
+        memset(&d, 0xa5, sizeof(d)); /* whatever d held, the decision is the same */
         enum ph_status st = store_session_receive(&s, &c, buf, kept, kept + r->extra, &d);
         if (st != r->status || (st == PH_REJECT && d.error != r->error))
             fail_msg("%s: got %s %s, want %s %s", r->label, ph_status_name(st),
@@ -175,6 +191,8 @@ static void test_receive(void **state)
             assert_int_equal(c.acks[0].reason, r->error);
             assert_int_equal(c.acks[0].lsn, 0); /* a reject goes at once */
             assert_int_equal(s.st.rejected, 1);
+            assert_int_equal(d.c.seq, r->seq);
+            assert_no_case(&d);
         }
         guard_buf_free(buf, kept);
     }
@@ -291,6 +309,7 @@ static void test_undo(void **state)
     assert_int_equal(c.acks[0].reason, STORE_ERR_IO_ERROR);
     assert_true(store_session_sendable(&s, &c));
     assert_int_equal(s.st.stored, 0);
+    assert_int_equal(s.st.bytes, 0);
     assert_int_equal(s.st.rejected, 1);
 }
 
@@ -345,6 +364,88 @@ static void test_ring(void **state)
     assert_int_equal(ack.runs[0].first_seq, 2);
     assert_int_equal(ack.runs[0].count, 1);
     assert_int_equal(ack.runs[1].first_seq, 4);
+}
+
+/* Acking some of the waiting verdicts keeps the rest in order; acking more than wait
+ * acks them all, and an empty ring starts again at its front. */
+static void test_acked(void **state)
+{
+    (void)state;
+    struct store_server s;
+    struct store_session c;
+    struct store_ack ack;
+    store_server_init(&s, &config, 1);
+    store_session_init(&c, ring, 4);
+    decide(&s, &c, 1, true, 0);
+    decide(&s, &c, 3, true, 0);
+    decide(&s, &c, 5, true, 0);
+    store_session_acked(&c, 2);
+    assert_int_equal(c.count, 1);
+    assert_int_equal(c.acks[c.head].seq, 5);
+    assert_int_equal(store_session_room(&c), 1); /* not at the end yet: nothing moves */
+    assert_int_equal(c.head, 2);
+    decide(&s, &c, 6, true, 0);
+    assert_int_equal(next_ack(&s, &c, &ack), 2);
+    assert_int_equal(ack.runs[0].first_seq, 5);
+    assert_int_equal(ack.runs[0].count, 2);
+    decide(&s, &c, 7, true, 0);
+    store_session_acked(&c, 10);
+    assert_int_equal(c.count, 0);
+    assert_int_equal(c.head, 0);
+    assert_int_equal(store_session_room(&c), 4);
+}
+
+/* A failed log write rewrites only the verdicts waiting in the ring: with a ring of
+ * exactly its entries on the heap, a look past them is an ASan error. */
+static void test_fail_touches_only_waiting(void **state)
+{
+    (void)state;
+    struct store_server s;
+    struct store_session c;
+    struct store_pending_ack *heap_ring = malloc(2 * sizeof(*heap_ring));
+    assert_non_null(heap_ring);
+    store_server_init(&s, &config, 1);
+    store_session_init(&c, heap_ring, 2);
+    decide(&s, &c, 1, false, 0);
+    decide(&s, &c, 2, false, 0);
+    store_session_fail(&s, &c, 2, STORE_ERR_IO_ERROR);
+    assert_int_equal(c.acks[0].verdict, STORE_REJECTED);
+    assert_int_equal(c.acks[1].reason, STORE_ERR_IO_ERROR);
+    assert_int_equal(c.acks[1].lsn, 0);
+    free(heap_ring);
+}
+
+/* No ring: no room, every verdict lost (counted). */
+static void test_no_ring(void **state)
+{
+    (void)state;
+    struct store_server s;
+    struct store_session c;
+    store_server_init(&s, &config, 1);
+    store_session_init(&c, NULL, 8);
+    assert_int_equal(c.cap, 0);
+    assert_int_equal(store_session_room(&c), 0);
+    decide(&s, &c, 1, true, 0);
+    assert_int_equal(c.count, 0);
+    assert_int_equal(c.lost, 1);
+}
+
+/* The lsns a server starts with: next_lsn 0 means "none logged yet", as 1 does. */
+static void test_server_init(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t next, want_next;
+    } rows[] = {{0, 1}, {1, 1}, {2, 2}, {5, 5}};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct store_server s;
+        memset(&s, 0xa5, sizeof(s));
+        store_server_init(&s, &config, rows[i].next);
+        assert_int_equal(s.next_lsn, rows[i].want_next);
+        assert_int_equal(s.committed_lsn, rows[i].want_next - 1);
+        assert_int_equal(s.space_left, INT64_MAX);
+        assert_int_equal(s.st.stored, 0);
+    }
 }
 
 static void test_paused(void **state)
@@ -413,6 +514,10 @@ int main(void)
         cmocka_unit_test(test_undo),
         cmocka_unit_test(test_disk_admission),
         cmocka_unit_test(test_ring),
+        cmocka_unit_test(test_acked),
+        cmocka_unit_test(test_fail_touches_only_waiting),
+        cmocka_unit_test(test_no_ring),
+        cmocka_unit_test(test_server_init),
         cmocka_unit_test(test_paused),
         cmocka_unit_test(test_replay),
     };
