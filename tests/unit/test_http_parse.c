@@ -444,6 +444,8 @@ static const struct req_row host_rows[] = {
      REJECT(HOST_DUPLICATE)},
     {"Host: SP inside", IN("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), REJECT(HOST_INVALID)},
     {"Host: '/'", IN("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), REJECT(HOST_INVALID)},
+    /* a byte other than ":" before digits is no port separator */
+    {"Host: '/' before digits", IN("GET / HTTP/1.1\r\nHost: a/80\r\n\r\n"), REJECT(HOST_INVALID)},
     {"Host: port not digits", IN("GET / HTTP/1.1\r\nHost: a:x\r\n\r\n"), REJECT(HOST_INVALID)},
     {"Host: userinfo", IN("GET / HTTP/1.1\r\nHost: u@a\r\n\r\n"), REJECT(HOST_INVALID)},
     {"Host: unclosed IP-literal", IN("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"), REJECT(HOST_INVALID)},
