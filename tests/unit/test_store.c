@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "guard_buf.h"
+#include "store_decision_asserts.h"
 #include "store/store.h"
 
 #define MAX_CASE 1024
@@ -82,17 +83,6 @@ static const struct packet_row packet_rows[] = {
      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0", 0, "x", 0,
      STORE_ERR_TARGET_TOO_LONG, 9},
 };
-
-/* A reject's decision: no case (its seq aside), nothing consumed. */
-static void assert_no_case(const struct store_decision *d)
-{
-    assert_int_equal(d->c.kind, STORE_KIND_QUEUE);
-    assert_null(d->c.target.ptr);
-    assert_int_equal(d->c.target.len, 0);
-    assert_null(d->c.data.ptr);
-    assert_int_equal(d->c.data.len, 0);
-    assert_int_equal(d->consumed, 0);
-}
 
 static void test_case_packets(void **state)
 {

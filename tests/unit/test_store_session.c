@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "guard_buf.h"
+#include "store_decision_asserts.h"
 #include "store/store_session.h"
 
 #define MAX_CASE 64
@@ -97,17 +98,6 @@ static void test_decide(void **state)
         assert_int_equal(s.next_lsn, r->verdict == STORE_STORED ? 2 : 1);
         assert_int_equal(s.st.stored + s.st.duplicates + s.st.rejected, 1);
     }
-}
-
-/* A reject's decision names no case (its seq aside) and consumed nothing. */
-static void assert_no_case(const struct store_decision *d)
-{
-    assert_int_equal(d->c.kind, STORE_KIND_QUEUE);
-    assert_null(d->c.target.ptr);
-    assert_int_equal(d->c.target.len, 0);
-    assert_null(d->c.data.ptr);
-    assert_int_equal(d->c.data.len, 0);
-    assert_int_equal(d->consumed, 0);
 }
 
 static void test_raw_mode_queues_nothing(void **state)
