@@ -103,7 +103,9 @@ static inline size_t http_scan_reg_name_plain(const uint8_t *buf, size_t pos, si
 
 /* Returns true when buf[*pos..) stops within the first HTTP_SCAN_SCALAR_FIRST bytes, or
  * fewer remain, with *pos the stop (or end); false with *pos moved past those bytes, all in
- * the class, for the vector loop to go on from. */
+ * the class, for the vector loop to go on from. Its own loop of a constant trip count, which
+ * the compiler unrolls whole: http_scan_table over the same bytes measured 4% more
+ * instructions and up to 9% more time. */
 static inline bool http_scan_scalar_first(const uint8_t *buf, size_t *pos, size_t end,
                                           const uint8_t table[256])
 {
